@@ -1,0 +1,89 @@
+"""eventlib: networked code in plain synchronous style on top of Twisted.
+
+Green threads (procs) run over Twisted's reactor; a call that looks blocking
+parks the green thread and lets the reactor run the others. Procs can be
+linked Erlang-style, so a failure is never silent.
+
+Example::
+
+    import eventlib
+
+    def worker(n):
+        eventlib.sleep(0.1)
+        return n * 2
+
+    procs = [eventlib.spawn(worker, n) for n in range(3)]
+    print(eventlib.waitall(procs))   # [0, 2, 4]
+"""
+
+from greenlet import GreenletExit, getcurrent
+
+from eventlib._event import Event
+from eventlib._queue import Channel, Queue
+from eventlib._semaphore import BoundedSemaphore, Semaphore
+from eventlib._timeout import Timeout, TimeoutError, with_timeout
+from eventlib.hub import (
+    BlockingInMainLoopError,
+    get_hub,
+    schedule_call_global,
+    schedule_call_local,
+    sleep,
+    trampoline,
+)
+from eventlib.proc import (
+    ExitReason,
+    LinkedCompleted,
+    LinkedExited,
+    LinkedFailed,
+    LinkedKilled,
+    Proc,
+    ProcExit,
+    RunningProcSet,
+    current_proc,
+    kill,
+    killall,
+    spawn,
+    spawn_after,
+    spawn_link,
+    spawn_link_exception,
+    spawn_link_value,
+    waitall,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "BlockingInMainLoopError",
+    "BoundedSemaphore",
+    "Channel",
+    "Event",
+    "ExitReason",
+    "GreenletExit",
+    "LinkedCompleted",
+    "LinkedExited",
+    "LinkedFailed",
+    "LinkedKilled",
+    "Proc",
+    "ProcExit",
+    "Queue",
+    "RunningProcSet",
+    "Semaphore",
+    "Timeout",
+    "TimeoutError",
+    "current_proc",
+    "get_hub",
+    "getcurrent",
+    "kill",
+    "killall",
+    "schedule_call_global",
+    "schedule_call_local",
+    "sleep",
+    "spawn",
+    "spawn_after",
+    "spawn_link",
+    "spawn_link_exception",
+    "spawn_link_value",
+    "trampoline",
+    "waitall",
+    "with_timeout",
+]

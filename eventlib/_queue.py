@@ -1,0 +1,242 @@
+"""Queue and Channel: FIFO hand-off between green threads, bounded or not."""
+
+from __future__ import annotations
+
+import queue as stdlib_queue
+from collections import deque
+from typing import Any
+
+import attrs
+from greenlet import getcurrent
+
+from eventlib._event import wait_with_timeout
+from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub, raise_throw_args
+from eventlib.hub._waiter import ThrowArgs
+
+__all__ = ["Channel", "Empty", "Full", "Queue", "QueueStatistics"]
+
+Empty = stdlib_queue.Empty
+Full = stdlib_queue.Full
+
+# What the queue holds: (value, None) or (None, throw_args).
+_Item = tuple[Any, "ThrowArgs | None"]
+
+
+@attrs.frozen
+class QueueStatistics:
+    """A snapshot of a :class:`Queue`."""
+
+    size: int
+    maxsize: int | None
+    getters: int
+    putters: int
+
+
+class Queue:
+    """A FIFO queue of values (and exceptions) between green threads.
+
+    ``Queue()`` is unbounded: ``put`` never blocks and is safe from anywhere.
+    ``Queue(n)`` holds at most ``n`` items: a green ``put`` on a full queue
+    blocks until there is room, and one made from MAIN_LOOP raises
+    :class:`BlockingInMainLoopError` at once. ``Queue(0)`` is a rendezvous:
+    every put waits for a getter.
+
+    Items go to waiting getters in the order the getters arrived, and a getter
+    interrupted (timeout, kill) before it resumed hands its item on to the
+    next one, so nothing is lost or reordered. This is also the classic
+    ``eventlib.coros.queue`` (``send`` / ``send_exception`` / ``wait``).
+
+    Args:
+        maxsize: the capacity, or None for unbounded. ``max_size`` is the
+            classic spelling of the same argument.
+    """
+
+    __slots__ = ("_getters", "_items", "_putters", "maxsize")
+
+    def __init__(self, maxsize: int | None = None, *, max_size: int | None = None) -> None:
+        if max_size is not None:
+            if maxsize is not None:
+                raise TypeError("give maxsize or max_size, not both")
+            maxsize = max_size
+        if maxsize is not None and (not isinstance(maxsize, int) or maxsize < 0):
+            raise ValueError(f"maxsize must be None or an int >= 0, got {maxsize!r}")
+        self.maxsize = maxsize
+        self._items: deque[_Item] = deque()
+        self._getters: deque[Waiter] = deque()
+        self._putters: deque[tuple[Waiter, _Item]] = deque()
+
+    # -- sizes -------------------------------------------------------------
+
+    def qsize(self) -> int:
+        """How many items wait to be taken."""
+        return len(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def ready(self) -> bool:
+        """True if a get would not block (classic)."""
+        return bool(self._items) or bool(self._putters)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        return self.maxsize is not None and len(self._items) >= self.maxsize
+
+    @property
+    def getting(self) -> int:
+        """How many green threads wait in get()."""
+        return len(self._getters)
+
+    @property
+    def putting(self) -> int:
+        """How many green threads wait in put()."""
+        return len(self._putters)
+
+    def statistics(self) -> QueueStatistics:
+        return QueueStatistics(
+            size=len(self._items),
+            maxsize=self.maxsize,
+            getters=len(self._getters),
+            putters=len(self._putters),
+        )
+
+    # -- putting -----------------------------------------------------------
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Add ``item`` at the end.
+
+        Raises:
+            queue.Full: the queue is full and ``block`` is false, or ``timeout`` passed.
+            BlockingInMainLoopError: the queue is full and the caller is MAIN_LOOP.
+        """
+        self._put((item, None), block, timeout, "Queue.put()")
+
+    def put_nowait(self, item: Any) -> None:
+        self._put((item, None), False, None, "Queue.put_nowait()")
+
+    def send(self, result: Any = None, exc: Any = None) -> None:
+        """Classic put: queue ``result``, or ``exc`` to be raised by the getter."""
+        if exc is not None and not isinstance(exc, tuple):
+            exc = (exc,)
+        self._put((result, exc), True, None, "queue.send()")
+
+    def send_exception(self, *throw_args: Any) -> None:
+        """Queue an exception; the getter that takes it raises it."""
+        if not throw_args:
+            raise TypeError("send_exception() needs an exception (class, instance or exc_info)")
+        self._put((None, throw_args), True, None, "queue.send_exception()")
+
+    def _put(self, item: _Item, block: bool, timeout: float | None, what: str) -> None:
+        getters = self._getters
+        if getters:
+            getters.popleft().switch(item)
+            return
+        maxsize = self.maxsize
+        if maxsize is None or len(self._items) < maxsize:
+            self._items.append(item)
+            return
+        if not block or (timeout is not None and timeout <= 0):
+            raise Full
+        hub = get_hub()
+        if getcurrent() is hub.greenlet:
+            raise BlockingInMainLoopError(f"{what} on a full queue")
+        waiter = Waiter(hub)
+        entry = (waiter, item)
+        self._putters.append(entry)
+        try:
+            wait_with_timeout(waiter, timeout, (Full,))
+        except Full:
+            if not waiter.unclaimed:
+                raise  # else the item went in just as the timeout fired: that is success
+        finally:
+            if not waiter.ready:
+                self._putters.remove(entry)
+
+    # -- getting -----------------------------------------------------------
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Remove and return the first item (raising it if it is an exception).
+
+        Raises:
+            queue.Empty: the queue is empty and ``block`` is false, or ``timeout`` passed.
+            BlockingInMainLoopError: the queue is empty and the caller is MAIN_LOOP.
+        """
+        value, exc = self._get(block, timeout)
+        if exc is not None:
+            raise_throw_args(exc)
+        return value
+
+    def get_nowait(self) -> Any:
+        return self.get(block=False)
+
+    def wait(self) -> Any:
+        """Classic get: wait for the next item; return it or raise it."""
+        return self.get()
+
+    def _get(self, block: bool, timeout: float | None) -> _Item:
+        items = self._items
+        if items:
+            item = items.popleft()
+            if self._putters:
+                self._admit_putter()
+            return item
+        putters = self._putters
+        if putters:  # a rendezvous: take straight from the oldest putter
+            waiter, item = putters.popleft()
+            waiter.switch(True)
+            return item
+        if not block or (timeout is not None and timeout <= 0):
+            raise Empty
+        hub = get_hub()
+        if getcurrent() is hub.greenlet:
+            raise BlockingInMainLoopError("Queue.get() on an empty queue")
+        waiter = Waiter(hub)
+        self._getters.append(waiter)
+        try:
+            return wait_with_timeout(waiter, timeout, (Empty,))  # type: ignore[no-any-return]
+        except BaseException:
+            if waiter.unclaimed:  # an item was handed over but never taken: pass it on
+                self._requeue_front(waiter.value)
+            raise
+        finally:
+            if not waiter.ready:
+                self._getters.remove(waiter)
+
+    def _admit_putter(self) -> None:
+        maxsize = self.maxsize
+        if maxsize is None or len(self._items) < maxsize:
+            waiter, item = self._putters.popleft()
+            self._items.append(item)
+            waiter.switch(True)
+
+    def _requeue_front(self, item: _Item) -> None:
+        getters = self._getters
+        if getters:
+            getters.popleft().switch(item)
+        else:
+            self._items.appendleft(item)
+
+    def __repr__(self) -> str:
+        bound = "unbounded" if self.maxsize is None else f"maxsize={self.maxsize}"
+        return (
+            f"<{type(self).__name__} {bound} size={len(self._items)} "
+            f"getters={len(self._getters)} putters={len(self._putters)}>"
+        )
+
+
+class Channel(Queue):
+    """A zero-capacity queue: ``send``/``put`` waits until a receiver takes the item."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    def receive(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Take the next item, waiting for a sender."""
+        return self.get(block, timeout)

@@ -1,0 +1,395 @@
+"""The Twisted hub: MAIN_LOOP, the ready queue, timers and descriptor waits."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from greenlet import GreenletExit, getcurrent
+from greenlet import greenlet as Greenlet  # noqa: N812
+from zope.interface import implementer
+from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
+
+from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
+from eventlib.hub._timer import Timer
+from eventlib.log import report_error
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from twisted.python.failure import Failure
+
+__all__ = ["Hub", "check_not_main_loop"]
+
+ExcInfo = tuple[type[BaseException], BaseException, "TracebackType | None"]
+
+# Exceptions that must leave the hub's loop instead of being logged: the user
+# interrupting the program, and MAIN_LOOP itself being torn down.
+_PROPAGATE = (KeyboardInterrupt, SystemExit, GreenletExit)
+
+# The ready queue yields to the reactor after this long, so I/O is polled even
+# while green threads keep waking each other.
+_DRAIN_BUDGET = 0.02
+
+
+def _root_greenlet() -> Greenlet:
+    g = getcurrent()
+    while g.parent is not None:
+        g = g.parent
+    return g
+
+
+def _default_reactor() -> Any:
+    from twisted.internet import reactor  # installs the platform default if none is
+
+    return reactor
+
+
+class Hub:
+    """The per-thread scheduler: one MAIN_LOOP greenlet running a Twisted reactor.
+
+    Every green thread parks by switching to MAIN_LOOP and is resumed by
+    MAIN_LOOP. Zero-delay work (waking a green thread, starting a proc,
+    delivering links) goes into a ready queue that MAIN_LOOP drains once per
+    reactor turn, so it costs no Twisted DelayedCall.
+
+    Args:
+        reactor: the Twisted reactor to run; the installed one by default.
+        main_loop: an existing greenlet that will run the reactor itself (run
+            mode 1, ``eventlib.twistedutil.join_reactor``). When omitted the
+            hub creates MAIN_LOOP as a child of the thread's main greenlet and
+            starts it on the first blocking call (run mode 2).
+    """
+
+    def __init__(self, reactor: Any = None, *, main_loop: Greenlet | None = None) -> None:
+        self.reactor = reactor if reactor is not None else _default_reactor()
+        self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._armed = False
+        self._own_loop = False
+        self._closed = False
+        self._asyncio_loop = getattr(self.reactor, "_asyncioEventloop", None)
+        self._fd_watches: dict[int, _FdWatch] = {}
+        self.joined = main_loop is not None
+        self.greenlet: Greenlet = main_loop if main_loop is not None else self._new_loop()
+        self.error_hook: Callable[[object, ExcInfo], None] = _log_error
+        self.procs: dict[int, Any] = {}
+        """Live procs of this hub by id (maintained by eventlib.proc)."""
+        self._idle_workers: list[Greenlet] = []
+
+    # -- MAIN_LOOP ---------------------------------------------------------
+
+    def _new_loop(self) -> Greenlet:
+        return Greenlet(self._run_loop, parent=_root_greenlet())
+
+    def switch(self) -> Any:
+        """Park the current greenlet and run MAIN_LOOP until someone resumes it.
+
+        Raises:
+            BlockingInMainLoopError: called from MAIN_LOOP itself.
+            HubStoppedError: the reactor has stopped for good.
+        """
+        current = getcurrent()
+        loop = self.greenlet
+        if current is loop:
+            raise BlockingInMainLoopError
+        if loop.dead:
+            loop = self._restart_loop()
+        if current.parent is not loop and current.parent is not None:
+            # A finished greenlet returns to its parent: make that MAIN_LOOP.
+            try:
+                current.parent = loop
+            except ValueError:
+                pass  # the parent chain would form a cycle; keep the old parent
+        return loop.switch()
+
+    def _restart_loop(self) -> Greenlet:
+        if self.joined:
+            raise HubStoppedError(
+                "the reactor joined with join_reactor is not running: call reactor.run() "
+                "and block only inside procs"
+            )
+        if self._closed or self._reactor_finished():
+            raise HubStoppedError(
+                "cannot block: the hub's reactor has stopped and cannot be restarted"
+            )
+        self.greenlet = self._new_loop()
+        return self.greenlet
+
+    def _reactor_finished(self) -> bool:
+        reactor = self.reactor
+        return bool(getattr(reactor, "_startedBefore", False)) and not getattr(
+            reactor, "_started", False
+        )
+
+    def _run_loop(self) -> None:
+        reactor = self.reactor
+        if not getattr(reactor, "_started", False):
+            reactor.startRunning(installSignalHandlers=False)
+        if self._asyncio_loop is not None:
+            if self._ready:
+                self._arm()
+            self._asyncio_loop.run_forever()
+            if self._closed:
+                return
+        else:
+            self._own_loop = True
+            try:
+                self._posix_loop(reactor)
+            finally:
+                self._own_loop = False
+                self._armed = False
+        raise HubStoppedError("the hub's reactor was stopped (reactor.stop() was called)")
+
+    def _posix_loop(self, reactor: Any) -> None:
+        ready = self._ready
+        while reactor._started and not self._closed:
+            reactor.runUntilCurrent()
+            if ready:
+                self._drain()
+            reactor.doIteration(0 if ready or not reactor.running else reactor.timeout())
+
+    def _arm(self) -> None:
+        self._armed = True
+        if self._own_loop:
+            return  # _posix_loop drains on every turn
+        if self._asyncio_loop is not None:
+            self._asyncio_loop.call_soon(self._drain_from_reactor)
+        else:
+            self.reactor.callLater(0, self._drain_from_reactor)
+
+    def _drain_from_reactor(self) -> None:
+        if not self._own_loop:  # else the wake-up was armed before the loop took over
+            self._drain()
+
+    def _drain(self) -> None:
+        self._armed = False
+        ready = self._ready
+        popleft = ready.popleft
+        started = time.perf_counter()
+        count = 0
+        while ready:
+            function, args = popleft()
+            try:
+                function(*args)
+            except GreenletExit:
+                if self._closed and self._asyncio_loop is not None:
+                    # close() inside asyncio's run_forever: leave it the asyncio way.
+                    self._asyncio_loop.stop()
+                    return
+                raise
+            except _PROPAGATE:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - reported, loop goes on
+                self.handle_error(function, (type(exc), exc, exc.__traceback__))
+            count += 1
+            if not count & 1023 and time.perf_counter() - started > _DRAIN_BUDGET:
+                break
+        if ready and not self._armed:
+            self._arm()
+
+    def schedule_soon(self, function: Callable[..., Any], *args: Any) -> None:
+        """Call ``function(*args)`` from MAIN_LOOP on the next turn; safe from anywhere."""
+        self._ready.append((function, args))
+        if not self._armed:
+            self._arm()
+
+    @property
+    def ready_count(self) -> int:
+        """How many zero-delay callbacks wait for the next turn."""
+        return len(self._ready)
+
+    def handle_error(self, context: object, exc_info: ExcInfo) -> None:
+        """Send an error no caller can see to the hub's single error hook."""
+        try:
+            self.error_hook(context, exc_info)
+        except _PROPAGATE:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a broken hook must not kill the loop
+            _log_error(self.error_hook, (type(exc), exc, exc.__traceback__))
+            _log_error(context, exc_info)
+
+    # -- timers ------------------------------------------------------------
+
+    def schedule_call_global(
+        self, seconds: float, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Call ``function(*args, **kwargs)`` from MAIN_LOOP after ``seconds``.
+
+        Returns:
+            a :class:`Timer` whose ``cancel()`` stops the call.
+        """
+        return self._schedule(seconds, function, args, kwargs, None)
+
+    def schedule_call_local(
+        self, seconds: float, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Like :meth:`schedule_call_global`, but skipped if the calling greenlet has died."""
+        return self._schedule(seconds, function, args, kwargs, getcurrent())
+
+    schedule_call = schedule_call_local
+
+    def _schedule(
+        self,
+        seconds: float,
+        function: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        owner: Greenlet | None,
+    ) -> Timer:
+        if seconds is None or seconds != seconds or seconds < 0:  # noqa: PLR0124 - NaN check
+            raise ValueError(f"timer delay must be a number >= 0, got {seconds!r}")
+        timer = Timer(seconds, function, args, kwargs, owner)
+        if seconds == 0:
+            self.schedule_soon(timer._fire)
+        else:
+            timer._delayed_call = self.reactor.callLater(seconds, self._fire_timer, timer)
+        return timer
+
+    def _fire_timer(self, timer: Timer) -> None:
+        self.dispatch(timer._fire)
+
+    def dispatch(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run a reactor callback's green work: ``function(*args)`` may switch greenlets.
+
+        Called from inside Twisted (timed calls, descriptor events). When
+        MAIN_LOOP runs its own loop the work goes to the ready queue, drained
+        right after the reactor step, so no greenlet switch ever happens
+        inside Twisted's error handlers (which would swallow GreenletExit).
+        Otherwise (run mode 1, the asyncio reactor) it runs at once.
+        """
+        if self._own_loop:
+            self._ready.append((function, args))
+            return
+        try:
+            function(*args)
+        except _PROPAGATE:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - keep Twisted's log out of it
+            self.handle_error(function, (type(exc), exc, exc.__traceback__))
+
+    def clock(self) -> float:
+        """The reactor's notion of now, in seconds (virtual under eventlib.testing)."""
+        return float(self.reactor.seconds())
+
+    # -- descriptors -------------------------------------------------------
+
+    def wait_fd(self, fileno: int, *, read: bool, write: bool, waiter: Any) -> None:
+        """Register ``waiter`` to be woken when ``fileno`` is readable/writable.
+
+        Each direction of a descriptor has at most one waiter: a second
+        simultaneous read (or write) wait on the same descriptor is a bug in
+        the caller and raises RuntimeError.
+        """
+        watch = self._fd_watches.get(fileno)
+        if watch is None:
+            watch = self._fd_watches[fileno] = _FdWatch(self, fileno)
+        if read and watch.reader is not None:
+            raise RuntimeError(f"second simultaneous read wait on file descriptor {fileno}")
+        if write and watch.writer is not None:
+            raise RuntimeError(f"second simultaneous write wait on file descriptor {fileno}")
+        if read:
+            watch.reader = waiter
+            self.reactor.addReader(watch)
+        if write:
+            watch.writer = waiter
+            self.reactor.addWriter(watch)
+
+    def unwait_fd(self, fileno: int, waiter: Any) -> None:
+        """Remove ``waiter`` from ``fileno``'s watch (both directions it holds)."""
+        watch = self._fd_watches.get(fileno)
+        if watch is None:
+            return
+        if watch.reader is waiter:
+            watch.reader = None
+            self.reactor.removeReader(watch)
+        if watch.writer is waiter:
+            watch.writer = None
+            self.reactor.removeWriter(watch)
+        if watch.reader is None and watch.writer is None:
+            del self._fd_watches[fileno]
+
+    def notify_fd_closed(self, fileno: int, error: BaseException) -> None:
+        """Tell the waiters on ``fileno`` that it was closed: ``error`` is thrown in."""
+        watch = self._fd_watches.pop(fileno, None)
+        if watch is not None:
+            watch.close(error)
+
+    # -- teardown ----------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop using this hub: end MAIN_LOOP (run mode 2) and drop pending work.
+
+        Procs still alive are abandoned; kill them first (``killall``) if their
+        cleanup must run. The reactor itself is left as it is.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._ready.clear()
+        self._idle_workers.clear()
+        for watch in list(self._fd_watches.values()):
+            watch.close(HubStoppedError("the hub was closed"))
+        self._fd_watches.clear()
+        loop = self.greenlet
+        if not self.joined and loop and not loop.dead and loop is not getcurrent():
+            try:
+                loop.throw(GreenletExit)
+            except HubStoppedError:
+                pass
+
+
+@implementer(IReadDescriptor, IWriteDescriptor)
+class _FdWatch:
+    """One reactor descriptor per file descriptor, fanning events out to waiters."""
+
+    __slots__ = ("_fileno", "hub", "reader", "writer")
+
+    def __init__(self, hub: Hub, fileno: int) -> None:
+        self.hub = hub
+        self._fileno = fileno
+        self.reader: Any = None
+        self.writer: Any = None
+
+    def fileno(self) -> int:
+        return self._fileno
+
+    def logPrefix(self) -> str:  # noqa: N802 - Twisted's interface
+        return "eventlib.trampoline"
+
+    def doRead(self) -> None:  # noqa: N802 - Twisted's interface
+        waiter = self.reader
+        if waiter is not None:
+            self.hub.dispatch(waiter.switch_now, self._fileno)
+
+    def doWrite(self) -> None:  # noqa: N802 - Twisted's interface
+        waiter = self.writer
+        if waiter is not None:
+            self.hub.dispatch(waiter.switch_now, self._fileno)
+
+    def connectionLost(self, reason: Failure) -> None:  # noqa: N802 - Twisted's interface
+        error: BaseException = reason.value
+        if not isinstance(error, OSError):
+            error = OSError(32, "Broken pipe")
+        self.hub._fd_watches.pop(self._fileno, None)
+        self.close(error)
+
+    def close(self, error: BaseException) -> None:
+        reactor = self.hub.reactor
+        for waiter, remove in ((self.reader, reactor.removeReader), (self.writer, reactor.removeWriter)):
+            if waiter is not None:
+                remove(self)
+                waiter.throw(error)
+        self.reader = self.writer = None
+
+
+def _log_error(context: object, exc_info: ExcInfo) -> None:
+    event = "proc.crashed" if hasattr(context, "exit_reason") else "hub.error"
+    report_error(context, exc_info, event=event)
+
+
+def check_not_main_loop(hub: Hub, what: str) -> None:
+    """Raise BlockingInMainLoopError if called from ``hub``'s MAIN_LOOP."""
+    if getcurrent() is hub.greenlet:
+        raise BlockingInMainLoopError(what)
