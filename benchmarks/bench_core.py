@@ -1,5 +1,5 @@
 # Each worker imports only the library it measures, hence the imports inside functions.
-# ruff: noqa: CPY001, PLC0415
+# ruff: noqa: PLC0415
 """Core micro-benchmarks: eventlib against other green-thread and async libraries.
 
 Two benchmarks, reported in microseconds per operation (best of ``--repeat`` runs timed

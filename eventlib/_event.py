@@ -19,7 +19,7 @@ from eventlib.hub import (
 )
 from eventlib.hub._waiter import ThrowArgs
 
-__all__ = ["Event", "EventStatistics", "NOT_USED", "wait_with_timeout"]
+__all__ = ["NOT_USED", "Event", "EventStatistics", "wait_with_timeout"]
 
 
 class _NotUsed:

@@ -115,7 +115,9 @@ class Timeout:
             return exception
         if isinstance(exception, type) and issubclass(exception, BaseException):
             return exception()
-        raise TypeError(f"Timeout exception must be None, False, or an exception, got {exception!r}")
+        raise TypeError(
+            f"Timeout exception must be None, False, or an exception, got {exception!r}"
+        )
 
     def __enter__(self) -> Timeout:
         return self.start()

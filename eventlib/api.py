@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import linecache
 import sys
-from types import FrameType, ModuleType
+from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
 from greenlet import GreenletExit, getcurrent
@@ -29,7 +29,8 @@ from eventlib.hub import (
     sleep,
     trampoline,
 )
-from eventlib.proc import kill, spawn_after as _spawn_proc_after
+from eventlib.proc import kill
+from eventlib.proc import spawn_after as _spawn_proc_after
 
 __all__ = [
     "FakeTimer",
@@ -141,7 +142,12 @@ class timeout:
             return FakeTimer()
         return self._timeout.start()
 
-    def __exit__(self, typ: Any, value: Any, tb: Any) -> bool:
+    def __exit__(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
         return self._timeout.__exit__(typ, value, tb)
 
 
@@ -249,7 +255,7 @@ class Spew:
         self.trace_names = trace_names
         self.show_values = show_values
 
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
+    def __call__(self, frame: FrameType, event: str, _arg: Any) -> Any:
         if event == "line":
             module = frame.f_globals.get("__name__", "?")
             if self.trace_names is None or module in self.trace_names:

@@ -71,7 +71,7 @@ class Pool:
             proc.link(event)
         return proc
 
-    def _finished(self, proc: Proc) -> None:
+    def _finished(self, _proc: Proc) -> None:
         self._slots.release()
 
     def wait_all(self) -> None:

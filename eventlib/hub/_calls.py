@@ -46,12 +46,16 @@ def sleep(seconds: float = 0) -> None:
         timer.cancel()
 
 
-def schedule_call_global(seconds: float, function: Callable[..., Any], *args: Any, **kw: Any) -> Timer:
+def schedule_call_global(
+    seconds: float, function: Callable[..., Any], *args: Any, **kw: Any
+) -> Timer:
     """Call ``function`` from MAIN_LOOP after ``seconds`` (see ``Hub.schedule_call_global``)."""
     return get_hub().schedule_call_global(seconds, function, *args, **kw)
 
 
-def schedule_call_local(seconds: float, function: Callable[..., Any], *args: Any, **kw: Any) -> Timer:
+def schedule_call_local(
+    seconds: float, function: Callable[..., Any], *args: Any, **kw: Any
+) -> Timer:
     """Like :func:`schedule_call_global`, skipped once the calling greenlet has died."""
     return get_hub().schedule_call_local(seconds, function, *args, **kw)
 

@@ -51,7 +51,7 @@ class RealTimeLimitError(HubError):
     """A virtual-clock hub ran longer in real time than its limit allows (a hang)."""
 
 
-class TimeoutError(builtins.TimeoutError):  # noqa: A001 - eventlib's own, as the classic API had
+class TimeoutError(builtins.TimeoutError):
     """An operation took longer than its timeout.
 
     Subclasses the builtin TimeoutError (and so OSError), which is what

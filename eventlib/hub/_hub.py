@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
-from zope.interface import implementer
 from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
+from zope.interface import implementer
 
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
 from eventlib.hub._timer import Timer
@@ -42,7 +42,7 @@ def _root_greenlet() -> Greenlet:
 
 
 def _default_reactor() -> Any:
-    from twisted.internet import reactor  # installs the platform default if none is
+    from twisted.internet import reactor  # noqa: PLC0415 - installs the default only when needed
 
     return reactor
 
@@ -76,7 +76,7 @@ class Hub:
         self.error_hook: Callable[[object, ExcInfo], None] = _log_error
         self.procs: dict[int, Any] = {}
         """Live procs of this hub by id (maintained by eventlib.proc)."""
-        self._idle_workers: list[Greenlet] = []
+        self._idle_workers: list[Any] = []
 
     # -- MAIN_LOOP ---------------------------------------------------------
 
@@ -181,7 +181,7 @@ class Hub:
                 raise
             except _PROPAGATE:
                 raise
-            except BaseException as exc:  # noqa: BLE001 - reported, loop goes on
+            except BaseException as exc:
                 self.handle_error(function, (type(exc), exc, exc.__traceback__))
             count += 1
             if not count & 1023 and time.perf_counter() - started > _DRAIN_BUDGET:
@@ -206,7 +206,7 @@ class Hub:
             self.error_hook(context, exc_info)
         except _PROPAGATE:
             raise
-        except BaseException as exc:  # noqa: BLE001 - a broken hook must not kill the loop
+        except BaseException as exc:
             _log_error(self.error_hook, (type(exc), exc, exc.__traceback__))
             _log_error(context, exc_info)
 
@@ -266,7 +266,7 @@ class Hub:
             function(*args)
         except _PROPAGATE:
             raise
-        except BaseException as exc:  # noqa: BLE001 - keep Twisted's log out of it
+        except BaseException as exc:
             self.handle_error(function, (type(exc), exc, exc.__traceback__))
 
     def clock(self) -> float:
@@ -369,7 +369,7 @@ class _FdWatch:
             self.hub.dispatch(waiter.switch_now, self._fileno)
 
     def connectionLost(self, reason: Failure) -> None:  # noqa: N802 - Twisted's interface
-        error: BaseException = reason.value
+        error = reason.value
         if not isinstance(error, OSError):
             error = OSError(32, "Broken pipe")
         self.hub._fd_watches.pop(self._fileno, None)
@@ -377,10 +377,12 @@ class _FdWatch:
 
     def close(self, error: BaseException) -> None:
         reactor = self.hub.reactor
-        for waiter, remove in ((self.reader, reactor.removeReader), (self.writer, reactor.removeWriter)):
-            if waiter is not None:
-                remove(self)
-                waiter.throw(error)
+        if self.reader is not None:
+            reactor.removeReader(self)
+            self.reader.throw(error)
+        if self.writer is not None:
+            reactor.removeWriter(self)
+            self.writer.throw(error)
         self.reader = self.writer = None
 
 

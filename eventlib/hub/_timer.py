@@ -8,7 +8,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from greenlet import greenlet as Greenlet  # noqa: N812
-    from twisted.internet.interfaces import IDelayedCall
 
 __all__ = ["Timer"]
 
@@ -52,7 +51,7 @@ class Timer:
         # Proc greenlets are reused: the timer belongs to the proc running now.
         self._owner_proc = None if owner is None else getattr(owner, "proc", None)
         self._state = _PENDING
-        self._delayed_call: IDelayedCall | None = None
+        self._delayed_call: Any = None  # a twisted DelayedCall
 
     @property
     def pending(self) -> bool:

@@ -64,6 +64,11 @@ class VirtualClockReactor(_Base):  # type: ignore[misc, valid-type]
         self.jumps = 0
         super().__init__()
 
+    def extend_real_time_limit(self, seconds: float) -> None:
+        """Allow ``seconds`` more real time from now (used by test teardown)."""
+        if self._real_deadline is not None:
+            self._real_deadline = max(self._real_deadline, time.monotonic() + seconds)
+
     def seconds(self) -> float:
         """The virtual time."""
         return self._now

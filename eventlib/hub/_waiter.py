@@ -177,7 +177,7 @@ def exception_from_throw_args(throw_args: ThrowArgs) -> BaseException:
 def raise_throw_args(throw_args: ThrowArgs) -> None:
     """Raise like ``greenlet.throw(*throw_args)`` would, in the current greenlet."""
     exc = exception_from_throw_args(throw_args)
-    tb: TracebackType | None = throw_args[2] if len(throw_args) > 2 else None  # noqa: PLR2004
+    tb: TracebackType | None = throw_args[2] if len(throw_args) > 2 else None
     if tb is not None:
         raise exc.with_traceback(tb)
     raise exc

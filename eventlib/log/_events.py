@@ -17,8 +17,8 @@ __all__ = [
     "ProcLike",
     "link_fired",
     "proc_exited",
-    "proc_spawned",
     "proc_fields",
+    "proc_spawned",
     "report_error",
 ]
 
@@ -71,7 +71,7 @@ def report_error(context: object, exc_info: ExcInfo, **fields: Any) -> None:
     """Log an error nobody else will see: a crashed proc, a failing listener or timer."""
     event = fields.pop("event", "hub.error")
     if _has_proc_fields(context):
-        fields.update(proc_fields(context))
+        fields.update(proc_fields(context))  # type: ignore[arg-type]
     else:
         fields["context"] = _describe(context)
     get_logger().error(event, exc_info=exc_info, **fields)

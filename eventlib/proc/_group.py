@@ -19,9 +19,9 @@ from eventlib.proc._source import Source
 
 __all__ = [
     "Pool",
-    "kill",
     "RunningProcSet",
     "Waiter",
+    "kill",
     "killall",
     "spawn_link",
     "spawn_link_exception",
@@ -206,7 +206,7 @@ class Pool:
         proc.link(self._release)
         return proc
 
-    def _release(self, proc: Proc) -> None:
+    def _release(self, _proc: Proc) -> None:
         self.semaphore.release()
 
     @property
@@ -233,7 +233,11 @@ class wrap_errors:
         assert isinstance(proc.wait(), ValueError)
     """
 
-    def __init__(self, errors: type[BaseException] | tuple[type[BaseException], ...], func: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        errors: type[BaseException] | tuple[type[BaseException], ...],
+        func: Callable[..., Any],
+    ) -> None:
         self.errors = errors
         self.func = func
 

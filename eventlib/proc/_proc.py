@@ -6,7 +6,7 @@ import itertools
 import sys
 import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
@@ -31,32 +31,42 @@ _ids = itertools.count(1)
 _MAX_IDLE_WORKERS = 256
 
 
-class _Worker(Greenlet):  # type: ignore[misc]
+_Job = tuple["Proc", tuple[Any, ...], dict[str, Any]]
+
+
+class _Worker(Greenlet):
     """A greenlet that runs procs one after another; ``proc`` is the one it runs now."""
 
     __slots__ = ("proc",)
+    proc: Proc | None
 
 
 def _worker_main(proc: Proc, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    worker: _Worker = getcurrent()
+    worker = cast("_Worker", getcurrent())
     hub = proc._hub
-    while True:
-        proc._body(args, kwargs)
+    job: _Job | None = (proc, args, kwargs)
+    del proc, args, kwargs  # hold no references while idle
+    while job is not None:
+        job[0]._body(job[1], job[2])
         worker.proc = None
-        proc = None  # type: ignore[assignment]  # drop references while idle
-        args = kwargs = None  # type: ignore[assignment]
-        idle = hub._idle_workers
-        loop = hub.greenlet
-        if len(idle) >= _MAX_IDLE_WORKERS or worker.parent is not loop or hub._closed:
-            return
-        idle.append(worker)
-        try:
-            proc, args, kwargs = loop.switch()
-        except GreenletExit:
-            return  # the hub is being torn down
-        finally:
-            if proc is None and worker in idle:
-                idle.remove(worker)
+        job = None
+        job = _park(worker, hub)
+
+
+def _park(worker: _Worker, hub: Hub) -> _Job | None:
+    """Wait in the idle list for the next proc to run; None means: end this greenlet."""
+    idle = hub._idle_workers
+    loop = hub.greenlet
+    if len(idle) >= _MAX_IDLE_WORKERS or worker.parent is not loop or hub._closed:
+        return None
+    idle.append(worker)
+    try:
+        return cast("_Job", loop.switch())
+    except GreenletExit:
+        return None  # the hub is being torn down
+    finally:
+        if worker.proc is None and worker in idle:
+            idle.remove(worker)
 
 
 def current_proc() -> Proc | None:
@@ -83,8 +93,8 @@ class Proc(Source):
         "_function",
         "_hub",
         "_parent_ref",
-        "_started_at",
         "_start_timer",
+        "_started_at",
         "exit_reason",
         "greenlet",
         "id",
@@ -128,7 +138,9 @@ class Proc(Source):
         self._prepare(function)
         self._hub.schedule_soon(self._start, args, kwargs)
 
-    def run_after(self, seconds: float, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def run_after(
+        self, seconds: float, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
         """Like :meth:`run`, but start ``seconds`` from now (killing it before then cancels it)."""
         self._prepare(function)
         self._start_timer = self._hub.schedule_call_global(seconds, self._start, args, kwargs)
@@ -249,7 +261,7 @@ class Proc(Source):
         if getcurrent() is not hub.greenlet:
             hub.schedule_soon(self.throw, *throw_args)
             return
-        if worker.proc is self and not worker.dead:
+        if getattr(worker, "proc", None) is self and not worker.dead:
             worker.throw(*(throw_args or (ProcExit,)))
 
     def kill(self, *throw_args: Any) -> None:

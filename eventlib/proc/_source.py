@@ -148,7 +148,15 @@ class Source:
         assert done.wait() == 42
     """
 
-    __slots__ = ("__weakref__", "_exc", "_exception_links", "_name", "_result", "_value_links", "_waiters")
+    __slots__ = (
+        "__weakref__",
+        "_exc",
+        "_exception_links",
+        "_name",
+        "_result",
+        "_value_links",
+        "_waiters",
+    )
 
     def __init__(self, name: Any = None) -> None:
         self._name = name
@@ -189,7 +197,7 @@ class Source:
         if exc is None:
             return (None, None, None)
         value = exception_from_throw_args(exc)
-        tb = exc[2] if len(exc) > 2 else None  # noqa: PLR2004
+        tb = exc[2] if len(exc) > 2 else None
         return (type(value), value, tb)
 
     # -- sending -----------------------------------------------------------
@@ -245,7 +253,7 @@ class Source:
                 link(self)
             except _PROPAGATE:
                 raise
-            except BaseException as error:  # noqa: BLE001 - to the error hook; others still run
+            except BaseException as error:
                 hub = hub or get_hub()
                 hub.handle_error(link, (type(error), error, error.__traceback__))
 
@@ -284,7 +292,7 @@ class Source:
         if self._result is not NOT_USED:
             return self._link(
                 "_value_links" if self._exc is None else "_exception_links", listener, link, ""
-            )  # type: ignore[return-value]
+            )
         self._link("_value_links", listener, link, "")
         self._link("_exception_links", listener, link, "")
         return link

@@ -45,7 +45,7 @@ def block_on(deferred: Deferred[T]) -> T:
         return value
 
     def on_failure(failure: Failure) -> None:
-        waiter.throw(failure.type, failure.value, failure.getTracebackObject())
+        waiter.throw(failure.type, failure.value, failure.getTracebackObject())  # type: ignore[no-untyped-call]
 
     deferred.addCallbacks(on_result, on_failure)
     if not waiter.ready and getcurrent() is hub.greenlet:
@@ -64,8 +64,8 @@ def deferToGreenThread(function: Callable[..., T], *args: Any, **kwargs: Any) ->
     def run() -> None:
         try:
             result = function(*args, **kwargs)
-        except BaseException:  # noqa: BLE001 - the Deferred carries it
-            deferred.errback(Failure())
+        except BaseException:
+            deferred.errback(Failure())  # type: ignore[no-untyped-call]
         else:
             deferred.callback(result)
 

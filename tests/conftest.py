@@ -1,0 +1,1 @@
+"""Shared test configuration: eventlib's own pytest plugin provides the fixtures."""
