@@ -148,7 +148,9 @@ class Hub:
             reactor.runUntilCurrent()
             if ready:
                 self._drain()
-            reactor.doIteration(0 if ready or not reactor.running else reactor.timeout())
+            # reactor.stop() called by a proc takes effect in the next runUntilCurrent.
+            busy = ready or reactor._justStopped or not reactor.running
+            reactor.doIteration(0 if busy else reactor.timeout())
 
     def _arm(self) -> None:
         self._armed = True

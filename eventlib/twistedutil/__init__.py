@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,9 +17,8 @@ from greenlet import getcurrent
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from eventlib.api import spawn as _spawn_greenlet
 from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
-from eventlib.proc import spawn
+from eventlib.proc import spawn, spawn_greenlet
 
 __all__ = ["block_on", "callInGreenThread", "deferToGreenThread"]
 
@@ -75,4 +75,4 @@ def deferToGreenThread(function: Callable[..., T], *args: Any, **kwargs: Any) ->
 
 def callInGreenThread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N802
     """Run ``function(*args, **kwargs)`` in a new green thread (classic: a raw greenlet)."""
-    return _spawn_greenlet(function, *args, **kwargs)
+    return spawn_greenlet(functools.partial(function, **kwargs), *args)

@@ -1,0 +1,163 @@
+"""The two run modes and the reactors, each in a fresh interpreter (reactors don't mix)."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+def run_script(source: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_implicit_mode_starts_reactor_on_first_blocking_call():
+    """Without join_reactor, MAIN_LOOP is a child of the main greenlet started on demand."""
+    out = run_script(
+        """
+        from greenlet import getcurrent
+        import eventlib
+        main = getcurrent()
+        hub = eventlib.get_hub()
+        assert not hub.greenlet, "MAIN_LOOP must not run before the first blocking call"
+        assert hub.greenlet.parent is main
+        p = eventlib.spawn(lambda: (eventlib.sleep(0.01), 42)[1])
+        print(p.wait())
+        q = eventlib.Queue()
+        eventlib.spawn(q.put, "from a proc")
+        print(q.get())
+        """
+    )
+    assert out.split() == ["42", "from", "a", "proc"]
+
+
+def test_join_reactor_makes_main_greenlet_main_loop():
+    """With join_reactor the program runs reactor.run() and blocks only inside procs."""
+    out = run_script(
+        """
+        from greenlet import getcurrent
+        from eventlib.twistedutil import join_reactor
+        from twisted.internet import reactor
+        import eventlib
+        from eventlib.hub import BlockingInMainLoopError
+
+        assert eventlib.get_hub().greenlet is getcurrent()
+        try:
+            eventlib.sleep(0)
+        except BlockingInMainLoopError:
+            print("refused")
+
+        def main():
+            eventlib.sleep(0.01)
+            results = eventlib.waitall([eventlib.spawn(lambda n=n: n * n) for n in range(4)])
+            print(results)
+            reactor.stop()
+
+        eventlib.spawn(main)
+        reactor.run()
+        print("done")
+        """
+    )
+    assert out.splitlines() == ["refused", "[0, 1, 4, 9]", "done"]
+
+
+def test_join_reactor_twice_is_an_error():
+    """Importing join_reactor when the thread already has a hub raises RuntimeError."""
+    out = run_script(
+        """
+        import eventlib
+        eventlib.get_hub()
+        try:
+            from eventlib.twistedutil import join_reactor
+        except RuntimeError as exc:
+            print(exc)
+        """
+    )
+    assert "already has a hub" in out
+
+
+@pytest.mark.parametrize("mode", ["implicit", "joined"])
+def test_asyncio_reactor_runs_green_code_beside_coroutines(mode):
+    """Under Twisted's asyncio reactor, procs and asyncio coroutines run side by side."""
+    out = run_script(
+        f"""
+        import asyncio
+        from twisted.internet import asyncioreactor
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        asyncioreactor.install(loop)
+        if {mode!r} == "joined":
+            from eventlib.twistedutil import join_reactor
+        from twisted.internet import reactor
+        import eventlib
+
+        async def coroutine(q):
+            await asyncio.sleep(0.01)
+            q.put("coroutine")
+
+        def green(q):
+            eventlib.sleep(0.02)
+            q.put("green")
+
+        def main():
+            q = eventlib.Queue()
+            asyncio.ensure_future(coroutine(q))
+            eventlib.spawn(green, q)
+            print(q.get(), q.get())
+
+        if {mode!r} == "joined":
+            eventlib.spawn(main).link(lambda p: reactor.stop())
+            reactor.run()
+        else:
+            main()
+        """
+    )
+    assert out.split() == ["coroutine", "green"]
+
+
+def test_reactor_stop_in_implicit_mode_raises_hub_stopped():
+    """A green wait in progress when the reactor stops gets HubStoppedError, not a hang."""
+    out = run_script(
+        """
+        from twisted.internet import reactor
+        import eventlib
+        from eventlib.hub import HubStoppedError
+        eventlib.spawn_after(0.01, reactor.stop)
+        try:
+            eventlib.sleep(10)
+        except HubStoppedError as exc:
+            print("stopped")
+        try:
+            eventlib.sleep(0)
+        except HubStoppedError as exc:
+            print("still stopped")
+        """
+    )
+    assert out.split("\n")[:2] == ["stopped", "still stopped"]
+
+
+def test_keyboard_interrupt_in_a_proc_reaches_main():
+    """KeyboardInterrupt raised in a proc propagates out of the hub to the main greenlet."""
+    out = run_script(
+        """
+        import eventlib
+        import structlog
+        structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
+        def interrupt():
+            raise KeyboardInterrupt
+        eventlib.spawn(interrupt)
+        try:
+            eventlib.sleep(1)
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    assert out.strip() == "interrupted"

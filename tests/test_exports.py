@@ -1,0 +1,117 @@
+"""Every exported name exists and no layer imports a higher one.
+
+ruff (RUF022) keeps each __all__ sorted.
+"""
+
+import ast
+import importlib
+import pathlib
+
+import pytest
+
+import eventlib
+
+PACKAGE_DIR = pathlib.Path(eventlib.__file__).parent
+
+PUBLIC_MODULES = [
+    "eventlib",
+    "eventlib.api",
+    "eventlib.coros",
+    "eventlib.event",
+    "eventlib.hub",
+    "eventlib.log",
+    "eventlib.pool",
+    "eventlib.proc",
+    "eventlib.queue",
+    "eventlib.semaphore",
+    "eventlib.testing",
+    "eventlib.timeout",
+    "eventlib.twistedutil",
+]
+
+# DESIGN.md "Layers": a module may import its own layer and the ones below.
+LAYERS = [
+    ("eventlib.log", 0),
+    ("eventlib.hub", 1),
+    ("eventlib._event", 2),
+    ("eventlib._queue", 2),
+    ("eventlib._semaphore", 2),
+    ("eventlib._timeout", 2),
+    ("eventlib.event", 2),
+    ("eventlib.queue", 2),
+    ("eventlib.semaphore", 2),
+    ("eventlib.timeout", 2),
+    ("eventlib.proc", 3),
+    ("eventlib.pool", 3),
+    ("eventlib.green", 4),
+    ("eventlib.twistedutil", 5),
+    ("eventlib.mailbox", 6),
+    ("eventlib.supervisor", 7),
+    # Facades over everything: the package itself and the classic/test entry points.
+    ("eventlib.api", 8),
+    ("eventlib.coros", 8),
+    ("eventlib.testing", 8),
+    ("eventlib", 9),
+]
+
+
+def layer_of(module: str) -> int:
+    for prefix, layer in LAYERS:
+        if module == prefix or module.startswith(prefix + "."):
+            return layer
+    raise AssertionError(f"{module} is in no layer; add it to LAYERS")
+
+
+def module_name(path: pathlib.Path) -> str:
+    parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: pathlib.Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "eventlib" or name.startswith("eventlib.")}
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_exported_name_exists(module):
+    """Each name in a public module's __all__ can be imported from it."""
+    mod = importlib.import_module(module)
+    missing = [name for name in mod.__all__ if not hasattr(mod, name)]
+    assert missing == []
+
+
+SOURCES = sorted(PACKAGE_DIR.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[module_name(p) for p in SOURCES])
+def test_no_layer_imports_a_higher_layer(path):
+    """A module imports only from its own layer or lower ones (DESIGN.md, Layers)."""
+    own = module_name(path)
+    own_layer = layer_of(own)
+    higher = sorted(name for name in imported_modules(path) if layer_of(name) > own_layer)
+    assert higher == [], f"{own} (layer {own_layer}) imports higher layers: {higher}"
+
+
+def test_twisted_is_imported_only_where_the_reactor_is_touched():
+    """Twisted appears only in the hub, twistedutil, green and the test plugin (STYLE.md)."""
+    allowed = ("eventlib.hub", "eventlib.twistedutil", "eventlib.green", "eventlib.testing")
+    offenders = []
+    for path in SOURCES:
+        text = path.read_text()
+        if "twisted" in text and ("import twisted" in text or "from twisted" in text):
+            name = module_name(path)
+            if not name.startswith(allowed):
+                offenders.append(name)
+    assert offenders == []
+
+
+def test_package_is_typed():
+    """eventlib ships py.typed."""
+    assert (PACKAGE_DIR / "py.typed").exists()
