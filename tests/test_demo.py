@@ -18,7 +18,8 @@ def test_supervised_echo_demo_survives_crashes():
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    summary = dict(line.split() for line in completed.stdout.splitlines() if line.startswith("  "))
+    tail = completed.stdout.rsplit("\nran ", 1)[1].splitlines()[1:]
+    summary = dict(line.split() for line in tail)
     assert int(summary["echoed"]) > 10
     assert int(summary["handler_crashes"]) >= 1
     assert int(summary["acceptor_restarts"]) == 1
