@@ -1,1 +1,3 @@
-"""Shared test configuration: eventlib's own pytest plugin provides the fixtures."""
+"""Shared test configuration: eventlib's own pytest plugin provides the green fixtures."""
+
+pytest_plugins = ["pytester"]

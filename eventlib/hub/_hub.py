@@ -127,20 +127,34 @@ class Hub:
         reactor = self.reactor
         if not getattr(reactor, "_started", False):
             reactor.startRunning(installSignalHandlers=False)
+        while True:
+            try:
+                self._run_reactor(reactor)
+            except GreenletExit:
+                raise  # close(): let MAIN_LOOP end
+            except BaseException as exc:
+                # An error escaped the loop (KeyboardInterrupt in a proc, a deadlock
+                # found by a virtual clock...): raise it where the program waits, and
+                # carry on from here when someone blocks again. Keeping this greenlet
+                # alive keeps every green thread's parent valid.
+                self.greenlet.parent.throw(exc)
+                continue
+            if self._closed:
+                return
+            raise HubStoppedError("the hub's reactor was stopped (reactor.stop() was called)")
+
+    def _run_reactor(self, reactor: Any) -> None:
         if self._asyncio_loop is not None:
             if self._ready:
                 self._arm()
             self._asyncio_loop.run_forever()
-            if self._closed:
-                return
-        else:
-            self._own_loop = True
-            try:
-                self._posix_loop(reactor)
-            finally:
-                self._own_loop = False
-                self._armed = False
-        raise HubStoppedError("the hub's reactor was stopped (reactor.stop() was called)")
+            return
+        self._own_loop = True
+        try:
+            self._posix_loop(reactor)
+        finally:
+            self._own_loop = False
+            self._armed = False
 
     def _posix_loop(self, reactor: Any) -> None:
         ready = self._ready

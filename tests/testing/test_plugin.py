@@ -1,0 +1,209 @@
+"""The eventlib.testing pytest plugin, exercised the way a user's test suite uses it."""
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def run(pytester, source, *args):
+    pytester.makepyfile(source)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", *args)
+
+
+def test_virtual_clock_runs_body_as_a_proc(pytester):
+    """A test using virtual_clock runs inside a proc, with instant virtual sleeps."""
+    result = run(
+        pytester,
+        """
+        import time
+        import eventlib
+
+        def test_hour(virtual_clock):
+            assert eventlib.current_proc() is not None
+            started = time.monotonic()
+            eventlib.sleep(3600)
+            assert virtual_clock.now() == 3600
+            assert time.monotonic() - started < 1
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_advance_with_autojump_off(pytester):
+    """With autojump off, time moves only through advance(), timers firing on the way."""
+    result = run(
+        pytester,
+        """
+        import pytest
+        import eventlib
+
+        @pytest.mark.eventlib(autojump=False)
+        def test_manual(virtual_clock):
+            fired = []
+            eventlib.schedule_call_global(5, fired.append, "five")
+            eventlib.schedule_call_global(15, fired.append, "fifteen")
+            virtual_clock.advance(10)
+            assert virtual_clock.now() == 10
+            assert fired == ["five"]
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_unexpected_proc_crash_fails_the_test(pytester):
+    """A proc crash nobody expected fails the test and shows the traceback."""
+    result = run(
+        pytester,
+        """
+        import eventlib
+
+        def test_crash(virtual_clock):
+            eventlib.spawn(lambda: 1 / 0)
+            eventlib.sleep(1)
+        """,
+    )
+    result.assert_outcomes(errors=1, passed=1)
+    result.stdout.fnmatch_lines(
+        ["*unexpected error(s) reported to the hub*", "*ZeroDivisionError*"]
+    )
+
+
+def test_expected_crash_passes(pytester):
+    """hub_errors.expect() lets an intended crash through."""
+    result = run(
+        pytester,
+        """
+        import eventlib
+
+        def test_crash(virtual_clock, hub_errors):
+            hub_errors.expect(ZeroDivisionError)
+            eventlib.spawn(lambda: 1 / 0)
+            eventlib.sleep(1)
+            assert len(hub_errors.errors) == 1
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_body_exception_is_the_test_failure(pytester):
+    """An assertion in the body fails the test once, not also as a hub error."""
+    result = run(
+        pytester,
+        """
+        def test_fails(virtual_clock):
+            assert 1 == 2
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    assert "reported to the hub" not in result.stdout.str()
+
+
+def test_deadlock_fails_instead_of_hanging(pytester):
+    """Waiting forever on the virtual clock fails with DeadlockError."""
+    result = run(
+        pytester,
+        """
+        import eventlib
+
+        def test_stuck(virtual_clock):
+            eventlib.Event().wait()
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*DeadlockError*"])
+
+
+def test_real_time_limit_fails_a_hanging_io_test(pytester):
+    """A real-reactor test that waits too long fails with RealTimeLimitError."""
+    result = run(
+        pytester,
+        """
+        import pytest
+        import eventlib
+
+        @pytest.mark.eventlib(time_limit=0.2)
+        def test_slow(real_reactor):
+            eventlib.sleep(30)
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RealTimeLimitError*0.2 real seconds*"])
+
+
+def test_virtual_time_limit_catches_busy_ping_pong(pytester):
+    """Procs that wake each other forever trip the virtual hub's real-time limit."""
+    result = run(
+        pytester,
+        """
+        import pytest
+        import eventlib
+
+        @pytest.mark.eventlib(time_limit=0.3)
+        def test_busy(virtual_clock):
+            while True:
+                eventlib.sleep(0)
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RealTimeLimitError*"])
+
+
+def test_leftover_procs_are_killed_at_teardown(pytester):
+    """Procs a test leaves running are killed, and their cleanup runs."""
+    result = run(
+        pytester,
+        """
+        import eventlib
+
+        cleaned = []
+
+        def forever():
+            try:
+                eventlib.sleep(10**6)
+            finally:
+                cleaned.append(True)
+
+        def test_leaves_a_proc(virtual_clock):
+            eventlib.spawn(forever)
+            eventlib.sleep(1)
+
+        def test_cleanup_ran():
+            assert cleaned == [True]
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_real_reactor_fixture_does_io(pytester):
+    """real_reactor gives the installed reactor and real time."""
+    result = run(
+        pytester,
+        """
+        import time
+        import eventlib
+        from twisted.internet import reactor as installed
+
+        def test_io(real_reactor):
+            assert real_reactor is installed
+            started = time.monotonic()
+            eventlib.sleep(0.05)
+            assert time.monotonic() - started >= 0.04
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_ini_time_limit(pytester):
+    """The eventlib_time_limit ini option sets the default limit."""
+    pytester.makeini("[pytest]\neventlib_time_limit = 0.2\n")
+    result = run(
+        pytester,
+        """
+        import eventlib
+
+        def test_slow(real_reactor):
+            eventlib.sleep(30)
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RealTimeLimitError*"])
