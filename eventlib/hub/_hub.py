@@ -137,7 +137,10 @@ class Hub:
                 # found by a virtual clock...): raise it where the program waits, and
                 # carry on from here when someone blocks again. Keeping this greenlet
                 # alive keeps every green thread's parent valid.
-                self.greenlet.parent.throw(exc)
+                parent = self.greenlet.parent
+                if parent is None:  # pragma: no cover - MAIN_LOOP is never the root here
+                    raise
+                parent.throw(exc)
                 continue
             if self._closed:
                 return
