@@ -50,19 +50,23 @@ def proc_fields(proc: ProcLike) -> dict[str, Any]:
     return fields
 
 
+# A lazy proxy: it follows structlog.configure() made after import.
+_logger = get_logger()
+
+
 def proc_spawned(proc: ProcLike, function: object) -> None:
-    get_logger().debug("proc.spawned", function=_describe(function), **proc_fields(proc))
+    _logger.debug("proc.spawned", function=_describe(function), **proc_fields(proc))
 
 
 def proc_exited(proc: ProcLike, reason: str, runtime: float, error: BaseException | None) -> None:
     fields = proc_fields(proc)
     if error is not None:
         fields["error"] = repr(error)
-    get_logger().debug("proc.exited", reason=reason, runtime=round(runtime, 6), **fields)
+    _logger.debug("proc.exited", reason=reason, runtime=round(runtime, 6), **fields)
 
 
 def link_fired(source: ProcLike, listener: object, kind: str) -> None:
-    get_logger().debug(
+    _logger.debug(
         "link.fired", listener=_describe(listener), outcome=kind, **proc_fields(source)
     )
 
@@ -74,7 +78,7 @@ def report_error(context: object, exc_info: ExcInfo, **fields: Any) -> None:
         fields.update(proc_fields(context))  # type: ignore[arg-type]
     else:
         fields["context"] = _describe(context)
-    get_logger().error(event, exc_info=exc_info, **fields)
+    _logger.error(event, exc_info=exc_info, **fields)
 
 
 def _has_proc_fields(obj: object) -> bool:
