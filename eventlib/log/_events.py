@@ -66,9 +66,7 @@ def proc_exited(proc: ProcLike, reason: str, runtime: float, error: BaseExceptio
 
 
 def link_fired(source: ProcLike, listener: object, kind: str) -> None:
-    _logger.debug(
-        "link.fired", listener=_describe(listener), outcome=kind, **proc_fields(source)
-    )
+    _logger.debug("link.fired", listener=_describe(listener), outcome=kind, **proc_fields(source))
 
 
 def report_error(context: object, exc_info: ExcInfo, **fields: Any) -> None:
