@@ -24,6 +24,7 @@ PUBLIC_MODULES = [
     "eventlib.proc",
     "eventlib.queue",
     "eventlib.semaphore",
+    "eventlib.supervisor",
     "eventlib.testing",
     "eventlib.timeout",
     "eventlib.twistedutil",

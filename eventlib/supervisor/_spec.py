@@ -1,0 +1,177 @@
+"""Child specs and supervisor flags, validated the way OTP validates them."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from eventlib.supervisor._errors import InvalidChildSpec, InvalidSupervisorFlags
+
+__all__ = [
+    "BRUTAL_KILL",
+    "INFINITY",
+    "AutoShutdown",
+    "Backoff",
+    "ChildSpec",
+    "ChildType",
+    "Restart",
+    "Strategy",
+]
+
+
+class Restart(enum.Enum):
+    """When a child that ended by itself is restarted."""
+
+    PERMANENT = "permanent"
+    """Always."""
+    TRANSIENT = "transient"
+    """Only after an abnormal exit (an error, or killed not by its supervisor)."""
+    TEMPORARY = "temporary"
+    """Never; its spec is forgotten once it ends."""
+
+
+class Strategy(enum.Enum):
+    ONE_FOR_ONE = "one_for_one"
+    ONE_FOR_ALL = "one_for_all"
+    REST_FOR_ONE = "rest_for_one"
+
+
+class AutoShutdown(enum.Enum):
+    NEVER = "never"
+    ANY_SIGNIFICANT = "any_significant"
+    ALL_SIGNIFICANT = "all_significant"
+
+
+class ChildType(enum.Enum):
+    WORKER = "worker"
+    SUPERVISOR = "supervisor"
+
+
+class _ShutdownKind(enum.Enum):
+    BRUTAL_KILL = "brutal_kill"
+    INFINITY = "infinity"
+
+
+BRUTAL_KILL = _ShutdownKind.BRUTAL_KILL
+"""Kill the child at once, with no grace period."""
+INFINITY = _ShutdownKind.INFINITY
+"""Wait for the child to stop however long it takes (the default for supervisors)."""
+
+_DEFAULT_WORKER_SHUTDOWN = 5.0
+
+
+def _enum_value(enum_type: type[enum.Enum], value: Any, reason: str, error: type[Exception]) -> Any:
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise error(reason, value) from None
+
+
+def _restart(value: Any) -> Restart:
+    return _enum_value(Restart, value, "invalid_restart_type", InvalidChildSpec)  # type: ignore[no-any-return]
+
+
+def _child_type(value: Any) -> ChildType:
+    return _enum_value(ChildType, value, "invalid_child_type", InvalidChildSpec)  # type: ignore[no-any-return]
+
+
+def _shutdown(value: Any) -> float | _ShutdownKind | None:
+    if value is None or isinstance(value, _ShutdownKind):
+        return value
+    if value in ("brutal_kill", "infinity"):
+        return _ShutdownKind(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidChildSpec("invalid_shutdown", value)
+    if math.isinf(value):
+        return INFINITY
+    return float(value)
+
+
+@attrs.frozen
+class ChildSpec:
+    """How a supervisor starts, restarts and stops one child.
+
+    Args:
+        id: the child's name under its supervisor (any hashable but None).
+        start: a callable returning a running Proc, an object with a ``proc``
+            attribute (an Actor, a Supervisor is itself a Proc), or None to be
+            ignored (OTP's ``ignore``). It runs in the supervisor's proc.
+        restart: ``permanent`` (default), ``transient`` or ``temporary``.
+        shutdown: seconds of grace before the child is killed, ``BRUTAL_KILL``
+            or ``INFINITY``; by default 5 s for workers, INFINITY for supervisors.
+        type: ``worker`` (default) or ``supervisor``.
+        significant: its own exit may shut the supervisor down (auto_shutdown).
+        args: extra arguments passed to ``start`` (dynamic children).
+
+    Raises:
+        InvalidChildSpec: a field breaks OTP's rules; ``reason`` names the rule.
+    """
+
+    id: Any
+    start: Callable[..., Any]
+    restart: Restart = attrs.field(default=Restart.PERMANENT, converter=_restart)
+    shutdown: float | _ShutdownKind | None = attrs.field(default=None, converter=_shutdown)
+    type: ChildType = attrs.field(default=ChildType.WORKER, converter=_child_type)
+    significant: bool = False
+    args: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.id is None:
+            raise InvalidChildSpec("missing_id")
+        try:
+            hash(self.id)
+        except TypeError:
+            raise InvalidChildSpec("invalid_id", self.id) from None
+        if not callable(self.start):
+            raise InvalidChildSpec("invalid_mfa", self.start)
+        if not isinstance(self.significant, bool):
+            raise InvalidChildSpec("invalid_significant", self.significant)
+        if self.significant and self.restart is Restart.PERMANENT:
+            raise InvalidChildSpec(
+                "bad_combination", [("restart", "permanent"), ("significant", True)]
+            )
+        if self.shutdown is None:
+            default = INFINITY if self.type is ChildType.SUPERVISOR else _DEFAULT_WORKER_SHUTDOWN
+            object.__setattr__(self, "shutdown", default)
+
+
+@attrs.frozen
+class Backoff:
+    """Optional delay before restarts: ``initial * factor ** n`` capped at ``maximum``.
+
+    ``n`` counts the child's consecutive restarts; it resets once the child
+    has run for ``reset_after`` seconds. Off unless given to a supervisor.
+    """
+
+    initial: float = 0.1
+    factor: float = 2.0
+    maximum: float = 10.0
+    reset_after: float = 30.0
+
+    def delay(self, consecutive: int) -> float:
+        return float(min(self.maximum, self.initial * self.factor ** max(0, consecutive - 1)))
+
+
+def check_flags(
+    strategy: Any, max_restarts: Any, max_seconds: Any, auto_shutdown: Any
+) -> tuple[Strategy, int, float, AutoShutdown]:
+    """Validate supervisor flags (OTP ``supervisor_data`` errors)."""
+    strategy = _enum_value(Strategy, strategy, "invalid_strategy", InvalidSupervisorFlags)
+    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        raise InvalidSupervisorFlags("invalid_intensity", max_restarts)
+    if (
+        isinstance(max_seconds, bool)
+        or not isinstance(max_seconds, int | float)
+        or not max_seconds > 0
+    ):
+        raise InvalidSupervisorFlags("invalid_period", max_seconds)
+    auto_shutdown = _enum_value(
+        AutoShutdown, auto_shutdown, "invalid_auto_shutdown", InvalidSupervisorFlags
+    )
+    return strategy, max_restarts, float(max_seconds), auto_shutdown
