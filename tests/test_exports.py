@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "eventlib.event",
     "eventlib.hub",
     "eventlib.log",
+    "eventlib.mailbox",
     "eventlib.pool",
     "eventlib.proc",
     "eventlib.queue",
