@@ -171,21 +171,30 @@ def use_hub(mod: Any = None) -> None:
 
 
 class _SelectSlot:
-    """Routes one descriptor's readiness into select()'s shared Waiter."""
+    """Routes one direction of one descriptor into select()'s shared Waiter."""
 
-    __slots__ = ("fd", "index", "waiter")
+    __slots__ = ("objects", "readable", "waiter")
 
-    def __init__(self, waiter: Waiter, index: int, fd: Any) -> None:
+    def __init__(self, waiter: Waiter, objects: list[Any], *, readable: bool) -> None:
         self.waiter = waiter
-        self.index = index
-        self.fd = fd
+        self.objects = objects  # [read object, write object, error object] of the descriptor
+        self.readable = readable
+
+    def _ready(self, index: int) -> None:
+        self.waiter.switch_now((index, self.objects[index]))
 
     def switch_now(self, _fileno: int) -> None:
-        self.waiter.switch_now((self.index, self.fd))
+        if not self.readable:
+            self._ready(1)
+        else:
+            self._ready(0 if self.objects[0] is not None else 2)
 
     def throw(self, _error: BaseException) -> None:
-        # A lost descriptor is ready in its own list: the next operation on it raises.
-        self.waiter.switch((self.index, self.fd))
+        # A lost descriptor is ready (the next operation on it raises): in the error
+        # list if it is there, else in its own list. May run outside MAIN_LOOP.
+        own_list = 0 if self.readable else 1
+        index = 2 if self.objects[2] is not None else own_list
+        self.waiter.switch((index, self.objects[index]))
 
 
 def select(
@@ -198,21 +207,31 @@ def select(
 
     Returns ``([r], [], [])``, ``([], [w], [])`` or ``([], [], [e])``, where
     ``e`` is reported when the reactor finds that descriptor readable, closed
-    or failing (Twisted has no separate exceptional-condition wait);
-    ``([], [], [])`` on timeout. Each descriptor may appear in at
-    most one list per direction.
+    or failing (Twisted has no separate exceptional-condition wait; a
+    descriptor also in ``read_list`` is reported there when readable);
+    ``([], [], [])`` on timeout. A descriptor may appear in several lists.
     """
     hub = get_hub()
     if getcurrent() is hub.greenlet:
         raise BlockingInMainLoopError("select()")
+    # One wait per descriptor and direction, however many lists name it (as the classic did).
+    wanted: dict[int, list[Any]] = {}
+    for index, fds in enumerate((read_list, write_list, error_list)):
+        for fd in fds:
+            objects = wanted.setdefault(get_fileno(fd), [None, None, None])
+            if objects[index] is None:
+                objects[index] = fd
     waiter = Waiter(hub)
     registered: list[tuple[int, _SelectSlot]] = []
     try:
-        for index, fds in ((0, read_list), (1, write_list), (2, error_list)):
-            for fd in fds:
-                slot = _SelectSlot(waiter, index, fd)
-                fileno = get_fileno(fd)
-                hub.wait_fd(fileno, read=index != 1, write=index == 1, waiter=slot)
+        for fileno, objects in wanted.items():
+            if objects[0] is not None or objects[2] is not None:
+                slot = _SelectSlot(waiter, objects, readable=True)
+                hub.wait_fd(fileno, read=True, write=False, waiter=slot)
+                registered.append((fileno, slot))
+            if objects[1] is not None:
+                slot = _SelectSlot(waiter, objects, readable=False)
+                hub.wait_fd(fileno, read=False, write=True, waiter=slot)
                 registered.append((fileno, slot))
         with Timeout(timeout, False):
             index, fd = waiter.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -68,22 +69,26 @@ def waitall(
         return results
     if queue is None:
         queue = Queue()
-    index_of = {id(source): index for index, source in enumerate(sources)}
-    for source in sources:
-        source.link(queue.put)
+    # One listener per slot: a source listed twice fills both slots (a link per listener).
+    listeners = [functools.partial(_arrived, queue, index) for index in range(len(sources))]
+    for source, listener in zip(sources, listeners, strict=True):
+        source.link(listener)
     try:
         for _ in range(len(sources)):
-            source = queue.get()
-            index = index_of[id(source)]
+            index, source = queue.get()
             if source.has_exception():
                 if not trap_errors:
                     source.wait()  # raises its exception
             else:
                 results[index] = source.value
     finally:
-        for source in sources:
-            source.unlink(queue.put)
+        for source, listener in zip(sources, listeners, strict=True):
+            source.unlink(listener)
     return results
+
+
+def _arrived(queue: Queue, index: int, source: Source) -> None:
+    queue.put((index, source))
 
 
 def killall(procs: Iterable[Proc], *throw_args: Any, **kwargs: Any) -> None:
@@ -98,7 +103,11 @@ def killall(procs: Iterable[Proc], *throw_args: Any, **kwargs: Any) -> None:
     hub = get_hub()
     args = throw_args or (ProcExit,)
     for proc in procs:
-        if not proc.dead:
+        if proc.dead:
+            continue
+        if proc.greenlet is None:
+            proc.throw(*args)  # not started: it finishes now, without running
+        else:
             hub.schedule_soon(proc.throw, *args)
     if wait and getcurrent() is not hub.greenlet:
         sleep(0)
@@ -144,18 +153,27 @@ class RunningProcSet:
         for proc in args[0] if args else ():
             self.add(proc)
 
+    def _live(self) -> set[Proc]:
+        # A proc's waiters wake before its links fire: drop the finished ones now.
+        procs = self.procs
+        finished = [proc for proc in procs if proc.dead]
+        for proc in finished:
+            procs.discard(proc)
+        return procs
+
     def __len__(self) -> int:
-        return len(self.procs)
+        return len(self._live())
 
     def __contains__(self, item: object) -> bool:
-        if item in self.procs:
+        procs = self._live()
+        if item in procs:
             return True
         if isinstance(item, Greenlet):
-            return any(proc.greenlet is item for proc in self.procs)
+            return any(proc.greenlet is item for proc in procs)
         return False
 
     def __iter__(self) -> Iterator[Proc]:
-        return iter(list(self.procs))
+        return iter(list(self._live()))
 
     def add(self, proc: Proc) -> None:
         """Track ``proc`` until it finishes."""
@@ -175,12 +193,12 @@ class RunningProcSet:
 
     def waitall(self, trap_errors: bool = True) -> None:
         """Wait until the set is empty (procs spawned meanwhile included)."""
-        while self.procs:
+        while self._live():
             waitall(list(self.procs), trap_errors=trap_errors)
 
     def killall(self, *throw_args: Any, **kwargs: Any) -> None:
         """Kill every proc in the set (see :func:`killall`)."""
-        killall(list(self.procs), *throw_args, **kwargs)
+        killall(list(self._live()), *throw_args, **kwargs)
 
 
 class Pool:

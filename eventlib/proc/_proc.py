@@ -247,16 +247,20 @@ class Proc(Source):
         """
         if self._result is not NOT_USED:
             return
-        hub = self._hub
-        if hub is None:
-            raise AssertionError(f"{self!r} was never started")
+        hub: Hub | None = self._hub  # None until run()
+        if hub is None:  # never run (a Pool's allocate(), say): it ends before it begins
+            hub = self._hub = get_hub()
         worker = self.greenlet
         if worker is None:  # not started yet: it never will
             if self._start_timer is not None:
                 self._start_timer.cancel()
             exc = exception_from_throw_args(throw_args or (ProcExit,))
-            reason = ExitReason.KILLED if isinstance(exc, GreenletExit) else ExitReason.ERROR
-            self._finish(reason, None, (type(exc), exc, None))
+            exc_info = (type(exc), exc, None)
+            if isinstance(exc, GreenletExit):
+                self._finish(ExitReason.KILLED, None, exc_info)
+            else:  # a crash, reported like one that happens while running
+                self._finish(ExitReason.ERROR, None, exc_info)
+                hub.handle_error(self, exc_info)
             return
         if getcurrent() is not hub.greenlet:
             hub.schedule_soon(self.throw, *throw_args)
@@ -269,12 +273,17 @@ class Proc(Source):
 
         The exception is delivered on the next hub turn; unless called from
         MAIN_LOOP, the caller then yields once, so the proc has started
-        handling it when ``kill`` returns. A no-op on a finished proc.
+        handling it when ``kill`` returns. A proc that has not started yet
+        finishes at once, without running. A no-op on a finished proc.
         """
         if self._result is not NOT_USED:
             return
         hub = self._hub or get_hub()
-        hub.schedule_soon(self.throw, *(throw_args or (ProcExit,)))
+        if self.greenlet is None:
+            # Not started yet: finish it now, or its start (queued earlier) would run it first.
+            self.throw(*throw_args)
+        else:
+            hub.schedule_soon(self.throw, *(throw_args or (ProcExit,)))
         if getcurrent() is not hub.greenlet:
             sleep(0)
 

@@ -192,13 +192,23 @@ class Source:
         return self._exc is not None
 
     def exc_info(self) -> tuple[Any, Any, Any]:
-        """``(type, value, traceback)`` of the exception sent, else three Nones."""
+        """``(type, value, traceback)`` of the exception sent, else three Nones.
+
+        Classic normalisation of the ``send_exception`` arguments: a class
+        alone gives ``(cls, None, None)``, an instance ``(type, instance,
+        None)``, a ``(type, value, tb)`` tuple itself.
+        """
         exc = self._exc
         if exc is None:
             return (None, None, None)
-        value = exception_from_throw_args(exc)
+        typ = exc[0]
         tb = exc[2] if len(exc) > 2 else None
-        return (type(value), value, tb)
+        if isinstance(typ, BaseException):
+            return (type(typ), typ, tb)
+        value = exc[1] if len(exc) > 1 else None
+        if value is not None and not isinstance(value, typ):
+            value = exception_from_throw_args(exc)  # throw(ValueError, "message") style
+        return (typ, value, tb)
 
     # -- sending -----------------------------------------------------------
 
