@@ -28,6 +28,11 @@ __all__ = ["Link", "Source"]
 
 _PROPAGATE = (KeyboardInterrupt, SystemExit, GreenletExit)
 
+# Link kinds: a bit per outcome, both for waiters.
+_VALUE = 1
+_EXCEPTION = 2
+_WAIT = 3
+
 
 class Link:
     """A registered listener of a :class:`Source`; ``cancel()`` (or leaving ``with``) unlinks it."""
@@ -148,23 +153,15 @@ class Source:
         assert done.wait() == 42
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_exc",
-        "_exception_links",
-        "_name",
-        "_result",
-        "_value_links",
-        "_waiters",
-    )
+    __slots__ = ("__weakref__", "_exc", "_links", "_name", "_result")
 
     def __init__(self, name: Any = None) -> None:
         self._name = name
         self._result: Any = NOT_USED
         self._exc: ThrowArgs | None = None
-        self._value_links: dict[Any, Link] | None = None
-        self._exception_links: dict[Any, Link] | None = None
-        self._waiters: list[Waiter] | None = None
+        # Links and waiters in registration order, keyed by (listener, kind):
+        # they are notified in the order they were made, as in the classic API.
+        self._links: dict[tuple[Any, int], Any] | None = None
 
     @property
     def name(self) -> Any:
@@ -238,34 +235,33 @@ class Source:
         self._fired()
 
     def _fired(self) -> None:
-        if self._waiters or self._value_links or self._exception_links:
+        if self._links:
             get_hub().schedule_soon(self._notify)
 
     def _notify(self) -> None:
-        waiters = self._waiters
-        if waiters:
-            self._waiters = None
-            for waiter in waiters:
-                waiter.switch_now()
-        if self._exc is None:
-            links, self._exception_links = self._value_links, None
-        else:
-            links, self._value_links = self._exception_links, None
+        links = self._links
         if not links:
             return
+        outcome = _VALUE if self._exc is None else _EXCEPTION
         hub: Hub | None = None
         while links:
-            listener = next(iter(links))
-            link = links.pop(listener)
+            key = next(iter(links))
+            entry = links.pop(key)
+            listener, kind = key
+            if kind == _WAIT:
+                entry.switch_now()
+                continue
+            if not kind & outcome:
+                continue
             if _LOG.enabled:
-                link_fired(self, listener, "value" if self._exc is None else "exception")  # type: ignore[arg-type]
+                link_fired(self, listener, "value" if outcome == _VALUE else "exception")  # type: ignore[arg-type]
             try:
-                link(self)
+                entry(self)
             except _PROPAGATE:
                 raise
             except BaseException as error:
                 hub = hub or get_hub()
-                hub.handle_error(link, (type(error), error, error.__traceback__))
+                hub.handle_error(entry, (type(error), error, error.__traceback__))
 
     # -- linking -----------------------------------------------------------
 
@@ -277,13 +273,13 @@ class Source:
         """
         if self._exc is not None:
             return None
-        return self._link("_value_links", listener, link, "link_value()")
+        return self._link(_VALUE, listener, link, "link_value()")
 
     def link_exception(self, listener: Any = None, link: Link | None = None) -> Link | None:
         """Notify ``listener`` when an exception arrives (never on a value)."""
         if self._result is not NOT_USED and self._exc is None:
             return None
-        return self._link("_exception_links", listener, link, "link_exception()")
+        return self._link(_EXCEPTION, listener, link, "link_exception()")
 
     def link(self, listener: Any = None, link: Link | None = None) -> Link:
         """Notify ``listener`` when the result arrives, value or exception.
@@ -300,14 +296,12 @@ class Source:
         if link is None:
             link = make_link(self, listener)
         if self._result is not NOT_USED:
-            return self._link(
-                "_value_links" if self._exc is None else "_exception_links", listener, link, ""
-            )
-        self._link("_value_links", listener, link, "")
-        self._link("_exception_links", listener, link, "")
+            return self._link(_VALUE if self._exc is None else _EXCEPTION, listener, link, "")
+        self._link(_VALUE, listener, link, "")
+        self._link(_EXCEPTION, listener, link, "")
         return link
 
-    def _link(self, attr: str, listener: Any, link: Link | None, what: str) -> Link:
+    def _link(self, kind: int, listener: Any, link: Link | None, what: str) -> Link:
         if listener is None:
             listener = default_listener(what)
         if link is None:
@@ -316,11 +310,12 @@ class Source:
         if self._result is not NOT_USED and _is_current(listener):
             link(self)  # the caller is the listener: it hears about it right now
             return link
-        links = getattr(self, attr)
+        links = self._links
         if links is None:
-            links = {}
-            setattr(self, attr, links)
-        links[listener] = link
+            links = self._links = {}
+        key = (listener, kind)
+        links.pop(key, None)  # relinking replaces, and moves the link to the end
+        links[key] = link
         if self._result is not NOT_USED:
             get_hub().schedule_soon(self._notify)
         return link
@@ -328,9 +323,10 @@ class Source:
     def unlink(self, listener: Any = None) -> None:
         """Remove ``listener`` (default: the calling proc or greenlet); silent if absent."""
         listener = _proc_of(getcurrent() if listener is None else listener)
-        for links in (self._value_links, self._exception_links):
-            if links is not None:
-                links.pop(listener, None)
+        links = self._links
+        if links is not None:
+            links.pop((listener, _VALUE), None)
+            links.pop((listener, _EXCEPTION), None)
 
     def getLink(self, listener: Any) -> Link:  # noqa: N802 - classic name
         """The link kind that fits ``listener``."""
@@ -356,15 +352,16 @@ class Source:
             if getcurrent() is hub.greenlet:
                 raise BlockingInMainLoopError(f"{type(self).__name__}.wait()")
             waiter = Waiter(hub)
-            waiters = self._waiters
-            if waiters is None:
-                waiters = self._waiters = []
-            waiters.append(waiter)
+            links = self._links
+            if links is None:
+                links = self._links = {}
+            key = (waiter, _WAIT)
+            links[key] = waiter
             try:
                 wait_with_timeout(waiter, timeout, throw_args)
             finally:
-                if not waiter.ready and self._waiters is waiters:
-                    waiters.remove(waiter)
+                if not waiter.ready:
+                    links.pop(key, None)
             if self._result is NOT_USED:  # a silent timeout
                 return None
         if self._exc is not None:

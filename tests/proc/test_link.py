@@ -513,3 +513,22 @@ def test_every_link_fires_exactly_once_whatever_the_order(virtual_clock, before,
     apply("turn", 0)
     sleep(1)  # nothing more fires later
     assert [len(listener.calls) for listener in listeners] == expected
+
+
+def test_waiters_and_links_are_notified_in_registration_order(virtual_clock):
+    """A link made before a wait fires before the waiter resumes (classic order)."""
+    order = []
+    source = Source()
+    source.link(lambda s: order.append("link before"))
+    waiter = proc.spawn(lambda: (source.wait(), order.append("waiter"))[1])
+    sleep(0)
+    source.link(lambda s: order.append("link after"))
+    source.send(None)
+    waiter.wait()
+    assert order == ["link before", "waiter", "link after"]
+
+
+def test_spawn_link_then_wait_raises_linked_completed_in_wait(virtual_clock):
+    """As in the classic API, spawn_link(f).wait() raises LinkedCompleted from wait()."""
+    with pytest.raises(LinkedCompleted):
+        proc.spawn_link(lambda: 5).wait()

@@ -136,8 +136,7 @@ def test_waitall_leaves_no_links_behind(virtual_clock, hub_errors):
     failing = proc.spawn(_job, 1, "x", fail=True)
     with pytest.raises(Failure):
         proc.waitall([slow, failing])
-    assert not slow._value_links
-    assert not slow._exception_links
+    assert not slow._links
 
 
 # -- killall ------------------------------------------------------------------
