@@ -18,6 +18,7 @@ Example::
 
 from greenlet import GreenletExit, getcurrent
 
+from eventlib import debug  # noqa: F401 - turns the block detector on if EVENTLIB_BLOCK_DETECTOR is set
 from eventlib._event import Event
 from eventlib._queue import Channel, Queue
 from eventlib._semaphore import BoundedSemaphore, Semaphore

@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "eventlib",
     "eventlib.api",
     "eventlib.coros",
+    "eventlib.debug",
     "eventlib.event",
     "eventlib.hub",
     "eventlib.log",
@@ -35,6 +36,7 @@ PUBLIC_MODULES = [
 LAYERS = [
     ("eventlib.log", 0),
     ("eventlib.hub", 1),
+    ("eventlib.debug", 1),
     ("eventlib._event", 2),
     ("eventlib._queue", 2),
     ("eventlib._semaphore", 2),
