@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import queue as stdlib_queue
 from collections import deque
 from typing import Any
@@ -51,7 +52,7 @@ class Queue:
             classic spelling of the same argument.
     """
 
-    __slots__ = ("_getters", "_items", "_putters", "maxsize")
+    __slots__ = ("_getters", "_handed", "_items", "_putters", "maxsize")
 
     def __init__(self, maxsize: int | None = None, *, max_size: int | None = None) -> None:
         if max_size is not None:
@@ -63,19 +64,23 @@ class Queue:
         self.maxsize = maxsize
         self._items: deque[_Item] = deque()
         self._getters: deque[Waiter] = deque()
+        # Getters handed an item (in a one-slot list) that have not resumed yet, oldest first.
+        self._handed: deque[Waiter] = deque()
         self._putters: deque[tuple[Waiter, _Item]] = deque()
 
     # -- sizes -------------------------------------------------------------
 
     def qsize(self) -> int:
-        """How many items wait to be taken."""
+        """How many items the queue holds (never more than maxsize, as in the stdlib)."""
         return len(self._items)
 
     def __len__(self) -> int:
-        return len(self._items)
+        """Pending items (classic): those held plus those offered by blocked putters."""
+        return len(self._items) + len(self._putters)
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        """True if items are pending, as ``ready()`` (classic)."""
+        return bool(self._items) or bool(self._putters)
 
     def ready(self) -> bool:
         """True if a get would not block (classic)."""
@@ -132,9 +137,8 @@ class Queue:
         self._put((None, throw_args), True, None, "queue.send_exception()")
 
     def _put(self, item: _Item, block: bool, timeout: float | None, what: str) -> None:
-        getters = self._getters
-        if getters:
-            getters.popleft().switch(item)
+        if self._getters:
+            self._hand_to_getter(item)
             return
         maxsize = self.maxsize
         if maxsize is None or len(self._items) < maxsize:
@@ -198,14 +202,20 @@ class Queue:
         waiter = Waiter(hub)
         self._getters.append(waiter)
         try:
-            return wait_with_timeout(waiter, timeout, (Empty,))  # type: ignore[no-any-return]
+            cell = wait_with_timeout(waiter, timeout, (Empty,))
         except BaseException:
             if waiter.unclaimed:  # an item was handed over but never taken: pass it on
-                self._requeue_front(waiter.value)
+                self._reclaim(waiter)
             raise
         finally:
             if not waiter.ready:
                 self._getters.remove(waiter)
+        handed = self._handed
+        if handed[0] is waiter:
+            handed.popleft()
+        else:
+            handed.remove(waiter)
+        return cell[0]  # type: ignore[no-any-return]
 
     def _admit_putter(self) -> None:
         maxsize = self.maxsize
@@ -214,10 +224,31 @@ class Queue:
             self._items.append(item)
             waiter.switch(True)
 
+    def _hand_to_getter(self, item: _Item) -> None:
+        waiter = self._getters.popleft()
+        waiter.switch([item])
+        self._handed.append(waiter)
+
+    def _reclaim(self, waiter: Waiter) -> None:
+        """Take back the item handed to an interrupted getter, keeping FIFO order.
+
+        Getters handed an item after this one have not resumed either (hand-overs
+        are delivered in order), so each takes its predecessor's item instead
+        and the last item goes to the next waiting getter or back to the front.
+        """
+        handed = self._handed
+        index = handed.index(waiter)
+        del handed[index]
+        item = waiter.value[0]
+        for later in itertools.islice(handed, index, None):
+            cell = later.value
+            cell[0], item = item, cell[0]
+        self._requeue_front(item)
+
     def _requeue_front(self, item: _Item) -> None:
-        getters = self._getters
-        if getters:
-            getters.popleft().switch(item)
+        """Put ``item`` back at the head: to the next waiting getter, else the front."""
+        if self._getters:
+            self._hand_to_getter(item)
         else:
             self._items.appendleft(item)
 

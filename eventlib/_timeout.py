@@ -48,6 +48,16 @@ class Timeout:
     def __init__(self, seconds: float | None = None, exception: Any = None) -> None:
         if seconds is not None and (seconds != seconds or seconds < 0):  # noqa: PLR0124
             raise ValueError(f"timeout must be None or a number >= 0, got {seconds!r}")
+        if not (
+            exception is None
+            or exception is False
+            or isinstance(exception, BaseException)
+            or (isinstance(exception, type) and issubclass(exception, BaseException))
+        ):
+            # Checked here: when the timer fires, MAIN_LOOP could only log it.
+            raise TypeError(
+                f"Timeout exception must be None, False, or an exception, got {exception!r}"
+            )
         self.seconds = seconds
         self._exception = exception
         self._timer: Timer | None = None

@@ -267,6 +267,8 @@ class Hub:
         return timer
 
     def _fire_timer(self, timer: Timer) -> None:
+        # The DelayedCall has run: a cancel() before the queued _fire must not touch it.
+        timer._delayed_call = None
         self.dispatch(timer._fire)
 
     def dispatch(self, function: Callable[..., Any], *args: Any) -> None:
@@ -387,12 +389,17 @@ class _FdWatch:
         if waiter is not None:
             self.hub.dispatch(waiter.switch_now, self._fileno)
 
-    def connectionLost(self, reason: Failure) -> None:  # noqa: N802 - Twisted's interface
-        error = reason.value
-        if not isinstance(error, OSError):
-            error = OSError(32, "Broken pipe")
+    def connectionLost(self, reason: Failure) -> None:  # noqa: N802, ARG002 - Twisted's interface
+        # The reactor saw a hang-up or an error condition (a reset, a refused
+        # connect): wake the waiters, so that their next system call reports the
+        # real error (ECONNREFUSED, ECONNRESET, EOF) rather than a guessed one.
+        # The reactor has already forgotten this descriptor.
         self.hub._fd_watches.pop(self._fileno, None)
-        self.close(error)
+        dispatch = self.hub.dispatch
+        for waiter in (self.reader, self.writer):
+            if waiter is not None:
+                dispatch(waiter.switch_now, self._fileno)
+        self.reader = self.writer = None
 
     def close(self, error: BaseException) -> None:
         reactor = self.hub.reactor
