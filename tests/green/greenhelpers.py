@@ -1,0 +1,101 @@
+"""Helpers of the green-module tests: loopback addresses, a reactor heartbeat, stdlib comparison."""
+
+import contextlib
+import itertools
+import socket as stdlib_socket
+import time
+
+import pytest
+from twisted.protocols.policies import WrappingFactory
+
+from eventlib.hub import schedule_call_global, sleep
+
+# The most the reactor may go without serving the heartbeat timer while green work runs.
+MAX_TIMER_GAP = 0.25
+
+
+def _has_ipv6_loopback():
+    try:
+        with stdlib_socket.socket(stdlib_socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+HAS_IPV6 = _has_ipv6_loopback()
+
+FAMILIES = [
+    pytest.param(stdlib_socket.AF_INET, id="v4"),
+    pytest.param(
+        stdlib_socket.AF_INET6,
+        id="v6",
+        marks=pytest.mark.skipif(not HAS_IPV6, reason="no IPv6 loopback on this machine"),
+    ),
+]
+
+LOOPBACK = {stdlib_socket.AF_INET: "127.0.0.1", stdlib_socket.AF_INET6: "::1"}
+
+
+class Heartbeat:
+    """A repeating hub timer whose ticks show the reactor kept turning."""
+
+    def __init__(self, interval=0.005):
+        self.interval = interval
+        self.ticks = []
+        self._timer = None
+
+    def start(self):
+        self._timer = schedule_call_global(self.interval, self._tick)
+
+    def stop(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self):
+        self.ticks.append(time.monotonic())
+        self._timer = schedule_call_global(self.interval, self._tick)
+
+    def assert_kept_ticking(self, start, end):
+        """The timer fired during [start, end] with no gap longer than MAX_TIMER_GAP."""
+        inside = [t for t in self.ticks if start <= t <= end]
+        assert inside, f"the timer never fired during {end - start:.3f} s of green work"
+        points = [start, *inside, end]
+        gap = max(b - a for a, b in itertools.pairwise(points))
+        assert gap < MAX_TIMER_GAP, f"the reactor stalled for {gap:.3f} s"
+
+
+def outcome(function, *args):
+    """What calling ``function(*args)`` did: ("ok", result) or (exception type, errno)."""
+    try:
+        result = function(*args)
+    except Exception as exc:
+        return type(exc), getattr(exc, "errno", None)
+    return "ok", result
+
+
+@contextlib.contextmanager
+def twisted_server(reactor, factory):
+    """Serve ``factory`` on 127.0.0.1 in this reactor; yield the port number.
+
+    On exit (in the test's proc) the listening port and every connection are
+    closed and waited for, so no socket outlives the test.
+    """
+    wrapping = WrappingFactory(factory)
+    port = reactor.listenTCP(0, wrapping, interface="127.0.0.1")
+    try:
+        yield port.getHost().port
+    finally:
+        stopped = port.stopListening()
+        for protocol in list(wrapping.protocols):
+            protocol.transport.abortConnection()
+        done = []
+        stopped.addBoth(done.append)
+        # Each close takes a reactor turn or two; bounded so a bug fails instead of hanging.
+        for _ in range(2000):
+            if done and not wrapping.protocols:
+                break
+            sleep(0.001)
+        assert done, "the Twisted port did not stop listening"
+        assert not wrapping.protocols, "Twisted connections did not close"
