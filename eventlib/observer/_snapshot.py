@@ -1,0 +1,193 @@
+"""What the observer shows: a snapshot of procs, supervisors and actors, as attrs objects."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import attrs
+from greenlet import settrace
+
+from eventlib.hub import Hub, get_hub
+from eventlib.mailbox import Actor
+from eventlib.proc import Proc
+from eventlib.supervisor import RESTARTING, DynamicSupervisor, Supervisor
+
+__all__ = [
+    "ActorInfo",
+    "ChildRow",
+    "ProcInfo",
+    "Snapshot",
+    "SupervisorInfo",
+    "disable_profiling",
+    "enable_profiling",
+    "snapshot",
+]
+
+
+@attrs.frozen
+class ProcInfo:
+    id: int
+    name: str
+    parent_id: int | None
+    state: str
+    sup_path: str | None
+    cpu_seconds: float
+    switches: int
+
+
+@attrs.frozen
+class ChildRow:
+    id: Any
+    proc_id: int | None
+    state: str
+    restarts: int
+
+
+@attrs.frozen
+class SupervisorInfo:
+    path: str
+    proc_id: int
+    kind: str
+    strategy: str
+    restarts: int
+    restarts_in_window: int
+    children: list[ChildRow]
+
+
+@attrs.frozen
+class ActorInfo:
+    name: str
+    proc_id: int
+    mailbox_depth: int
+    capacity: int | None
+
+
+@attrs.frozen
+class Snapshot:
+    """Everything the observer shows, at one moment."""
+
+    pid: int
+    taken_at: float
+    procs: list[ProcInfo]
+    supervisors: list[SupervisorInfo]
+    actors: list[ActorInfo]
+    busiest: list[ProcInfo]
+    profiling: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids stay ints, child ids become strings)."""
+        return attrs.asdict(self, value_serializer=_json_value)
+
+
+def _json_value(_instance: Any, _field: Any, value: Any) -> Any:
+    if isinstance(value, str | int | float | bool | list | dict) or value is None:
+        return value
+    return str(value)
+
+
+class _Profiler:
+    """CPU time per proc, from greenlet's switch tracing (only while enabled)."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[int, float] = {}
+        self.switches: dict[int, int] = {}
+        self._last = time.perf_counter()
+        self._previous: Any = None
+
+    def __call__(self, event: str, args: Any) -> None:
+        if event not in ("switch", "throw"):
+            return
+        origin, _target = args
+        now = time.perf_counter()
+        proc = getattr(origin, "proc", None)
+        if proc is not None:
+            self.cpu[proc.id] = self.cpu.get(proc.id, 0.0) + (now - self._last)
+            self.switches[proc.id] = self.switches.get(proc.id, 0) + 1
+        self._last = now
+        if self._previous is not None:
+            self._previous(event, args)
+
+
+_profiler: _Profiler | None = None
+
+
+def enable_profiling() -> None:
+    """Count CPU time and switches per proc (costs a little on every switch while on)."""
+    global _profiler
+    if _profiler is None:
+        profiler = _Profiler()
+        profiler._previous = settrace(profiler)
+        _profiler = profiler
+
+
+def disable_profiling() -> None:
+    global _profiler
+    if _profiler is not None:
+        settrace(_profiler._previous)
+        _profiler = None
+
+
+def _proc_state(proc: Proc) -> str:
+    if proc.dead:
+        return proc.exit_reason.value if proc.exit_reason else "finished"
+    return "running" if proc.greenlet is not None else "starting"
+
+
+def snapshot(hub: Hub | None = None, busiest: int = 10) -> Snapshot:
+    """The current procs, supervision trees, actors and busiest procs of ``hub``."""
+    hub = hub or get_hub()
+    profiler = _profiler
+    procs = []
+    supervisors = []
+    actors = []
+    for proc in list(hub.procs.values()):
+        cpu = profiler.cpu.get(proc.id, 0.0) if profiler else 0.0
+        switches = profiler.switches.get(proc.id, 0) if profiler else 0
+        procs.append(
+            ProcInfo(
+                id=proc.id,
+                name=str(proc.name),
+                parent_id=proc.parent_id,
+                state=_proc_state(proc),
+                sup_path=proc.supervisor_path,
+                cpu_seconds=round(cpu, 6),
+                switches=switches,
+            )
+        )
+        if isinstance(proc, Supervisor):
+            supervisors.append(_supervisor_info(proc))
+        owner = getattr(proc._function, "__self__", None)
+        if isinstance(owner, Actor) and owner.proc is proc:
+            box = owner.mailbox
+            actors.append(ActorInfo(str(owner.proc.name), owner.proc.id, len(box), box.capacity))
+    procs.sort(key=lambda info: info.id)
+    ranked = sorted(procs, key=lambda info: (info.cpu_seconds, info.switches), reverse=True)
+    return Snapshot(
+        pid=os.getpid(),
+        taken_at=time.time(),
+        procs=procs,
+        supervisors=sorted(supervisors, key=lambda info: info.path),
+        actors=actors,
+        busiest=ranked[:busiest] if profiler else [],
+        profiling=profiler is not None,
+    )
+
+
+def _supervisor_info(sup: Supervisor) -> SupervisorInfo:
+    rows = []
+    for row in sup.which_children():
+        proc = row.proc if isinstance(row.proc, Proc) else None
+        state = RESTARTING if row.proc == RESTARTING else ("running" if proc else "stopped")
+        rows.append(ChildRow(row.id, proc.id if proc else None, state, row.restarts))
+    stats = sup.statistics()
+    return SupervisorInfo(
+        path=sup.path,
+        proc_id=sup.id,
+        kind="dynamic" if isinstance(sup, DynamicSupervisor) else "static",
+        strategy=sup.strategy.value,
+        restarts=stats.total_restarts,
+        restarts_in_window=stats.restarts_in_window,
+        children=rows,
+    )
