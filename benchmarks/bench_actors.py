@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--worker")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
     args = parser.parse_args()
     if args.worker:
         sys.path.insert(0, str(ROOT))
@@ -171,6 +172,24 @@ def main() -> None:
         print(json.dumps({"value": value}))
         return
     results = {name: run_worker(name, args.n, args.repeat) for name in WORKERS}
+    if args.json:
+        libraries = [
+            {
+                "library": "eventlib",
+                "results": {
+                    "actor call": results["eventlib-actor-call"],
+                    "restarts": results["eventlib-restarts"],
+                },
+            },
+            {"library": "pykka", "results": {"actor call": results["pykka-ask"]}},
+            {
+                "library": "eventlib Queue ping-pong (floor)",
+                "results": {"actor call": results["eventlib-queue-pingpong"]},
+            },
+        ]
+        units = {"actor call": "µs", "restarts": "restarts/s (higher is better)"}
+        payload = {"n": args.n, "repeat": args.repeat, "units": units, "libraries": libraries}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"bench_actors: N={args.n}, best of {args.repeat}")
     for name in ("eventlib-actor-call", "eventlib-queue-pingpong", "pykka-ask"):
         value = results[name]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import json
 import logging
 import sys
 import textwrap
@@ -74,6 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
     args = parser.parse_args()
 
     originals = {(cls, name): getattr(cls, name) for cls, name in PATCHES}
@@ -115,6 +117,20 @@ def main() -> None:
     for _ in range(args.repeat):
         for name, variant in variants.items():
             best[name] = min(best[name], variant())
+    if args.json:
+        libraries = [
+            {"library": "eventlib", "results": {"spawn+join": best["logging off"]}},
+            {
+                "library": "eventlib without logging code",
+                "results": {"spawn+join": best["no logging code"]},
+            },
+            {
+                "library": "eventlib, logging on (filtered)",
+                "results": {"spawn+join": best["logging on, filtered"]},
+            },
+        ]
+        payload = {"n": args.n, "repeat": args.repeat, "libraries": libraries}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
     base = best["no logging code"]
     print(f"bench_logging: spawn+join, N={args.n}, best of {args.repeat}")
     for name, micros in best.items():
