@@ -41,6 +41,7 @@ __all__ = [
     "call_after",
     "call_after_global",
     "call_after_local",
+    "connect_tcp",
     "exc_after",
     "get_default_hub",
     "get_fileno",
@@ -53,7 +54,10 @@ __all__ = [
     "spawn",
     "spawn_after",
     "spew",
+    "ssl_listener",
     "switch",
+    "tcp_listener",
+    "tcp_server",
     "timeout",
     "trampoline",
     "unspew",
@@ -296,3 +300,75 @@ def spew(trace_names: Any = None, show_values: bool = False) -> None:
 def unspew() -> None:
     """Stop :func:`spew`."""
     sys.settrace(None)
+
+
+def _family_of(address: Any) -> int:
+    import socket as stdlib_socket  # noqa: PLC0415
+
+    if isinstance(address, str | bytes):
+        return stdlib_socket.AF_UNIX
+    return stdlib_socket.AF_INET6 if ":" in str(address[0]) else stdlib_socket.AF_INET
+
+
+def tcp_listener(address: Any, backlog: int = 50) -> Any:
+    """A green socket bound to ``address`` (``(host, port)``) and listening."""
+    import socket as stdlib_socket  # noqa: PLC0415
+
+    from eventlib.green import socket as green_socket  # noqa: PLC0415
+
+    sock = green_socket.socket(_family_of(address), stdlib_socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def ssl_listener(address: Any, certificate: str, private_key: str) -> Any:
+    """A listening green TLS socket (``is_secure`` is True); handshakes happen on accept."""
+    from eventlib.green import ssl as green_ssl  # noqa: PLC0415
+
+    context = green_ssl.SSLContext(green_ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, private_key)
+    listener: Any = context.wrap_socket(tcp_listener(address), server_side=True)
+    listener.is_secure = True  # the classic marker of a TLS listener
+    return listener
+
+
+def connect_tcp(address: Any, localaddr: Any = None) -> Any:
+    """A green socket connected to ``address``, bound first to ``localaddr`` if given."""
+    import socket as stdlib_socket  # noqa: PLC0415
+
+    from eventlib.green import socket as green_socket  # noqa: PLC0415
+
+    sock = green_socket.socket(_family_of(address), stdlib_socket.SOCK_STREAM)
+    try:
+        if localaddr is not None:
+            sock.bind(localaddr)
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def tcp_server(listensocket: Any, server: Any, *args: Any, **kwargs: Any) -> None:
+    """Accept forever, running ``server((conn, addr), *args, **kwargs)`` in a new greenlet each.
+
+    A broken pipe (EPIPE) on the listener ends the loop quietly; other socket
+    errors propagate. The listener is closed when the loop ends.
+    """
+    import errno  # noqa: PLC0415
+
+    try:
+        while True:
+            client = listensocket.accept()
+            spawn(server, client, *args, **kwargs)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+    finally:
+        listensocket.close()

@@ -78,11 +78,6 @@ def test_classic_name_is_available(name):
     assert hasattr(api, name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tcp_listener/ssl_listener/tcp_server/connect_tcp need eventlib.green.socket, "
-    "which does not exist yet",
-)
 @pytest.mark.parametrize("name", ["tcp_listener", "ssl_listener", "tcp_server", "connect_tcp"])
 def test_classic_socket_helper_is_available(name):
     """The classic socket helpers of eventlib.api are there."""
@@ -931,3 +926,91 @@ def test_spew_object_is_a_trace_function():
     """A Spew instance returns itself so tracing continues in the frame."""
     spew = api.Spew()
     assert spew(sys._getframe(), "call", None) is spew
+
+
+def test_tcp_server_echoes_over_loopback(real_reactor):
+    """tcp_listener + tcp_server + connect_tcp make a working echo service."""
+
+    def echo(client):
+        conn, _address = client
+        with conn:
+            conn.sendall(conn.recv(100).upper())
+
+    listener = api.tcp_listener(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = api.spawn(api.tcp_server, listener, echo)
+    results = []
+    for word in (b"one", b"two"):
+        with api.connect_tcp(("127.0.0.1", port)) as conn:
+            conn.sendall(word)
+            results.append(conn.recv(100))
+    assert results == [b"ONE", b"TWO"]
+    api.kill(server)
+    assert listener.fileno() == -1
+
+
+def test_tcp_listener_on_ipv6_loopback(real_reactor):
+    """tcp_listener picks the address family from the address."""
+    import socket
+
+    with api.tcp_listener(("::1", 0)) as listener:
+        assert listener.family == socket.AF_INET6
+
+
+def test_connect_tcp_refused_raises(real_reactor):
+    """connect_tcp to a closed port raises ConnectionRefusedError."""
+    with api.tcp_listener(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+    with pytest.raises(ConnectionRefusedError):
+        api.connect_tcp(("127.0.0.1", port))
+
+
+def test_ssl_listener_serves_tls(real_reactor, tmp_path):
+    """ssl_listener accepts TLS connections with the given certificate."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    listener = api.ssl_listener(("127.0.0.1", 0), str(cert), str(key))
+    assert listener.is_secure
+    port = listener.getsockname()[1]
+
+    def serve_one():
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(conn.recv(100) + b"!")
+
+    server = eventlib.spawn(serve_one)
+    from eventlib.green import ssl as green_ssl
+
+    context = green_ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with context.wrap_socket(api.connect_tcp(("127.0.0.1", port))) as conn:
+        conn.sendall(b"secure")
+        assert conn.recv(100) == b"secure!"
+    server.wait()
+    listener.close()
