@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Generator
 from typing import Any
 
 import attrs
@@ -86,7 +88,7 @@ class Event:
     def __init__(self) -> None:
         self._result: Any = NOT_USED
         self._exc: ThrowArgs | None = None
-        self._waiters: list[Waiter] = []
+        self._waiters: list[Waiter | _FutureWaiter] = []
         self.epoch = time.time()
 
     def ready(self) -> bool:
@@ -171,7 +173,7 @@ class Event:
             raise_throw_args(exc)
         return result
 
-    def _remove_waiter(self, waiter: Waiter) -> None:
+    def _remove_waiter(self, waiter: Waiter | _FutureWaiter) -> None:
         try:
             self._waiters.remove(waiter)
         except ValueError:
@@ -198,6 +200,48 @@ class Event:
     def statistics(self) -> EventStatistics:
         return EventStatistics(ready=self.ready(), waiters=len(self._waiters))
 
+    def __await__(self) -> Generator[Any, None, Any]:
+        """``await event`` in an asyncio coroutine (under Twisted's asyncio reactor).
+
+        The coroutine gets what :meth:`wait` would return (or raise), without
+        blocking the loop.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if self._result is not NOT_USED:
+            _settle(future, self._result, self._exc)
+            return future.__await__()
+        entry = _FutureWaiter(future)
+        self._waiters.append(entry)
+        future.add_done_callback(lambda _future: self._remove_waiter(entry))
+        return future.__await__()
+
     def __repr__(self) -> str:
         state = "ready" if self.ready() else f"waiting({len(self._waiters)})"
         return f"<{type(self).__name__} {state} at {id(self):#x}>"
+
+
+def _settle(future: asyncio.Future[Any], result: Any, exc: Any) -> None:
+    if future.done():
+        return
+    if exc is None:
+        future.set_result(result)
+    else:
+        future.set_exception(exception_from_throw_args(exc))
+
+
+class _FutureWaiter:
+    """Sits in an Event's waiter list for a coroutine: send() settles its future.
+
+    Settling a future never switches (the coroutine resumes on a later loop
+    iteration), so ``send`` still never unschedules its caller.
+    """
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+
+    def switch(self, outcome: tuple[Any, Any]) -> bool:
+        _settle(self.future, *outcome)
+        return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Generator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -367,6 +369,30 @@ class Source:
         if self._exc is not None:
             raise_throw_args(self._exc)
         return self._result
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        """``await proc`` in an asyncio coroutine (under Twisted's asyncio reactor).
+
+        The coroutine gets the value or the exception, like :meth:`wait` in a
+        proc, without blocking the loop. Cancelling the coroutine unlinks.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def settle(source: Source) -> None:
+            if future.done():
+                return
+            if source._exc is None:
+                future.set_result(source._result)
+            else:
+                future.set_exception(exception_from_throw_args(source._exc))
+
+        if self._result is not NOT_USED:
+            settle(self)
+        else:
+            self.link(settle)
+            future.add_done_callback(lambda _future: self.unlink(settle))
+        return future.__await__()
 
     def __repr__(self) -> str:
         if self._result is NOT_USED:

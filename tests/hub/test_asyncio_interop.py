@@ -1,0 +1,110 @@
+"""Procs and events awaited from asyncio coroutines under Twisted's asyncio reactor."""
+
+import subprocess
+import sys
+import textwrap
+
+
+def run_script(source: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", PRELUDE + textwrap.dedent(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+PRELUDE = """
+import asyncio
+from twisted.internet import asyncioreactor
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+asyncioreactor.install(loop)
+import eventlib
+"""
+
+
+def test_coroutine_awaits_a_proc():
+    """await proc gives a coroutine the proc's value without blocking the loop."""
+    out = run_script(
+        """
+        def green():
+            eventlib.sleep(0.01)
+            return 42
+
+        async def coroutine():
+            return await eventlib.spawn(green)
+
+        task = asyncio.ensure_future(coroutine())
+        done = eventlib.Event()
+        task.add_done_callback(lambda t: done.send(t.result()))
+        print(done.wait())
+        """
+    )
+    assert out.split() == ["42"]
+
+
+def test_coroutine_gets_the_procs_exception():
+    """await proc re-raises the proc's exception in the coroutine."""
+    out = run_script(
+        """
+        eventlib.get_hub().error_hook = lambda context, exc_info: None
+
+        def green():
+            raise KeyError("lost")
+
+        async def coroutine():
+            try:
+                await eventlib.spawn(green)
+            except KeyError as exc:
+                return f"caught {exc}"
+
+        task = asyncio.ensure_future(coroutine())
+        done = eventlib.Event()
+        task.add_done_callback(lambda t: done.send(t.result()))
+        print(done.wait())
+        """
+    )
+    assert out.strip() == "caught 'lost'"
+
+
+def test_coroutine_awaits_a_green_event():
+    """await event returns what the green side sent."""
+    out = run_script(
+        """
+        event = eventlib.Event()
+
+        async def coroutine():
+            return await event
+
+        task = asyncio.ensure_future(coroutine())
+        eventlib.spawn_after(0.01, event.send, "sent by a proc")
+        done = eventlib.Event()
+        task.add_done_callback(lambda t: done.send(t.result()))
+        print(done.wait())
+        """
+    )
+    assert out.strip() == "sent by a proc"
+
+
+def test_cancelled_coroutine_leaves_no_waiter():
+    """Cancelling a coroutine awaiting an event removes it from the event's waiters."""
+    out = run_script(
+        """
+        event = eventlib.Event()
+
+        async def coroutine():
+            await event
+
+        task = asyncio.ensure_future(coroutine())
+        eventlib.sleep(0.01)
+        print(event.statistics().waiters)
+        task.cancel()
+        eventlib.sleep(0.01)
+        print(event.statistics().waiters)
+        """
+    )
+    assert out.split() == ["1", "0"]
