@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck pytest bench docs clean
+.PHONY: demo test lint typecheck pytest pytest-asyncio bench docs clean
 
 $(VENV)/.stamp-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ $(VENV)/.stamp-docs: pyproject.toml
 demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
-test: $(VENV)/.stamp-test lint typecheck pytest
+test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .
@@ -45,6 +45,10 @@ typecheck: $(VENV)/.stamp-test
 
 pytest: $(VENV)/.stamp-test
 	$(PY) -m pytest
+
+# The Twisted bridge again, under Twisted's asyncio reactor.
+pytest-asyncio: $(VENV)/.stamp-test
+	$(PY) -m pytest tests/twistedutil --eventlib-reactor=asyncio
 
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site

@@ -43,6 +43,8 @@ from typing import Any
 
 import attrs
 import pytest
+from twisted.internet.error import ConnectionAborted
+from twisted.python.failure import Failure
 
 from eventlib._timeout import Timeout
 from eventlib.hub import (
@@ -269,10 +271,23 @@ def real_reactor(request: pytest.FixtureRequest) -> Iterator[Any]:
             for call in reactor.getDelayedCalls():
                 if call not in before_calls and call.active():
                     call.cancel()
-            for reader in set(reactor.getReaders()) - before_readers:
-                reactor.removeReader(reader)
-            for writer in set(reactor.getWriters()) - before_writers:
-                reactor.removeWriter(writer)
+            leftovers = (set(reactor.getReaders()) - before_readers) | (
+                set(reactor.getWriters()) - before_writers
+            )
+            for selectable in leftovers:
+                _drop_selectable(reactor, selectable)
+
+
+def _drop_selectable(reactor: Any, selectable: Any) -> None:
+    """Unregister a connection or port a test left open, and close its socket."""
+    reactor.removeReader(selectable)
+    reactor.removeWriter(selectable)
+    if hasattr(selectable, "socket") and hasattr(selectable, "connectionLost"):
+        try:
+            reason = Failure(ConnectionAborted("left open by the test"))  # type: ignore[no-untyped-call]
+            selectable.connectionLost(reason)
+        except Exception:
+            return
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -40,6 +40,9 @@ PUBLIC_MODULES = [
     "eventlib.testing",
     "eventlib.timeout",
     "eventlib.twistedutil",
+    "eventlib.twistedutil.protocol",
+    "eventlib.twistedutil.protocols",
+    "eventlib.twistedutil.protocols.basic",
 ]
 
 # DESIGN.md "Layers": a module may import its own layer and the ones below.

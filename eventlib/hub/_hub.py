@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -126,6 +127,7 @@ class Hub:
     def _run_loop(self) -> None:
         reactor = self.reactor
         if not getattr(reactor, "_started", False):
+            _daemonize_thread_pool(reactor)
             reactor.startRunning(installSignalHandlers=False)
         while True:
             try:
@@ -410,6 +412,18 @@ class _FdWatch:
             reactor.removeWriter(self)
             self.writer.throw(error)
         self.reader = self.writer = None
+
+
+def _daemon_thread(*args: Any, **kwargs: Any) -> threading.Thread:
+    return threading.Thread(*args, daemon=True, **kwargs)
+
+
+def _daemonize_thread_pool(reactor: Any) -> None:
+    """Run mode 2 never stops the reactor, hence never its thread pool: make its
+    threads daemons so that they can't keep the program from exiting."""
+    get_pool = getattr(reactor, "getThreadPool", None)
+    if get_pool is not None:
+        get_pool().threadFactory = _daemon_thread
 
 
 def _log_error(context: object, exc_info: ExcInfo) -> None:

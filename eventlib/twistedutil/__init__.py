@@ -5,12 +5,16 @@
   Deferred of its outcome (safe to call from Twisted callbacks).
 * :func:`callInGreenThread` runs a function in a new green thread.
 * ``import eventlib.twistedutil.join_reactor`` selects run mode 1.
+
+Green transports (a Twisted connection used synchronously) are in
+:mod:`eventlib.twistedutil.protocol`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any, TypeVar
 
 from greenlet import getcurrent
@@ -18,11 +22,42 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
-from eventlib.proc import spawn, spawn_greenlet
+from eventlib.proc import Proc, killall, spawn_greenlet
 
 __all__ = ["block_on", "callInGreenThread", "deferToGreenThread"]
 
 T = TypeVar("T")
+
+
+class _BlockOn:
+    """The callbacks ``block_on`` adds to a Deferred, and whether its waiter gave up."""
+
+    __slots__ = ("abandoned", "waiter")
+
+    def __init__(self, waiter: Waiter) -> None:
+        self.waiter = waiter
+        self.abandoned = False
+
+    def on_result(self, value: Any) -> Any:
+        self.waiter.switch(value)
+        return value  # passed on: a second block_on (or callback) gets it too
+
+    def on_failure(self, failure: Failure) -> Failure | None:
+        if self.abandoned:
+            return failure  # nobody will raise it here: leave it to the rest of the chain
+        self.waiter.throw(*_throw_args(failure))
+        return None  # consumed: it is raised in the waiting green thread
+
+
+def _throw_args(failure: Failure) -> tuple[type[BaseException], BaseException, Any]:
+    """greenlet.throw() arguments raising the failure's exception with its original traceback."""
+    error = failure.value
+    assert error is not None
+    traceback: TracebackType | None = failure.tb or error.__traceback__
+    if traceback is None and failure.frames:
+        # Twisted dropped the traceback object (cleanFailure) but kept its text.
+        error.add_note(f"original traceback, kept by Twisted:\n{failure.getTraceback()}")
+    return type(error), error, traceback
 
 
 def block_on(deferred: Deferred[T]) -> T:
@@ -30,46 +65,59 @@ def block_on(deferred: Deferred[T]) -> T:
 
     An already-fired Deferred answers at once, without switching. The result
     is passed on down the callback chain (another ``block_on`` gets it too);
-    a failure is consumed.
+    a failure is consumed, unless the waiting green thread gave up first
+    (killed, timed out): then it stays in the chain for others to handle.
+
+    Example::
+
+        from twisted.internet import threads
+        digest = block_on(threads.deferToThread(hash_file, path))  # blocking code in a thread
 
     Raises:
         BlockingInMainLoopError: the Deferred has not fired and the caller is MAIN_LOOP.
     """
     hub = get_hub()
-    if not deferred.called and getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("block_on()")
+    current = getcurrent()
+    if not deferred.called and current is hub.greenlet:
+        raise BlockingInMainLoopError("block_on() on a Deferred that has not fired")
     waiter = Waiter(hub)
-
-    def on_result(value: T) -> T:
-        waiter.switch(value)
-        return value
-
-    def on_failure(failure: Failure) -> None:
-        waiter.throw(failure.type, failure.value, failure.getTracebackObject())  # type: ignore[no-untyped-call]
-
-    deferred.addCallbacks(on_result, on_failure)
-    if not waiter.ready and getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("block_on()")  # paused by another Deferred
-    return waiter.get()  # type: ignore[no-any-return]
+    callbacks = _BlockOn(waiter)
+    deferred.addCallbacks(callbacks.on_result, callbacks.on_failure)
+    if not waiter.ready and current is hub.greenlet:  # fired, but paused on another Deferred
+        raise BlockingInMainLoopError("block_on() on a paused Deferred")
+    try:
+        return waiter.get()  # type: ignore[no-any-return]
+    except BaseException:
+        if not waiter.ready:
+            callbacks.abandoned = True
+        raise
 
 
 def deferToGreenThread(function: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:  # noqa: N802
     """Run ``function(*args, **kwargs)`` in a new proc; return a Deferred of its outcome.
 
     Safe from Twisted callbacks. The Deferred fires with the return value, or
-    errbacks with the exception (a killed proc errbacks with ProcExit).
+    errbacks with the exception and its traceback (a killed proc errbacks with
+    ProcExit). Cancelling the Deferred kills the proc.
     """
-    deferred: Deferred[T] = Deferred()
+    proc = Proc(name=getattr(function, "__qualname__", None) or repr(function))
+
+    def cancel(_deferred: Deferred[T]) -> None:
+        killall([proc])  # never yields: cancel() may be called from anywhere
+
+    deferred: Deferred[T] = Deferred(cancel)
 
     def run() -> None:
         try:
             result = function(*args, **kwargs)
         except BaseException:
-            deferred.errback(Failure())  # type: ignore[no-untyped-call]
+            if not deferred.called:  # else it was cancelled
+                deferred.errback(Failure())  # type: ignore[no-untyped-call]
         else:
-            deferred.callback(result)
+            if not deferred.called:
+                deferred.callback(result)
 
-    spawn(run)
+    proc.run(run)
     return deferred
 
 

@@ -1,0 +1,458 @@
+# Each worker imports only the library it measures, hence the imports inside functions;
+# the Twisted protocols use Twisted's method names and signatures.
+# ruff: noqa: PLC0415, N802, ARG002
+"""TCP echo benchmark: eventlib's GreenTransport against a plain Twisted Protocol and peers.
+
+Two benchmarks over one loopback TCP connection, client and echo server in the same
+process and event loop (best of ``--repeat`` runs, after a small warm-up run):
+
+* ``round-trip``: the client sends a 64-byte message and waits for its echo, ``--n``
+  times; reported in round trips per second.
+* ``throughput``: the client streams ``--mib`` MiB in 64 KiB writes while it reads the
+  echo back; reported in MiB per second (of payload echoed).
+
+Libraries, each in its own subprocess (reactors and hubs do not mix), printing one JSON
+line. The subprocesses run ``--rounds`` times, taking turns, and each library keeps its
+best rates: a burst of load from elsewhere on the machine then hits every library alike.
+
+* ``eventlib``: ``SpawnFactory`` echo handler (``recv()``/``write()``), client through
+  ``GreenClientCreator``; ``GreenTransport`` on both ends, in plain sequential code.
+* ``twisted``: plain Twisted Protocols (``dataReceived`` → ``transport.write``), the client
+  driven by callbacks and a streaming producer. The reference: target >= 0.7x of it.
+* ``asyncio`` and ``asyncio+uvloop``: asyncio streams (``reader.read``/``writer.write``).
+* ``gevent``: ``StreamServer`` and gevent sockets.
+
+    python benchmarks/bench_echo.py [--n 20000] [--mib 128] [--repeat 3] [--rounds 3]
+                                    [--only eventlib,twisted] [--json results.json]
+
+The exit status is 1 if a worker failed (a missed target is a result, not a failure).
+"""
+
+import argparse
+import gc
+import importlib.metadata
+import json
+import math
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LIBRARIES = ("eventlib", "twisted", "asyncio", "asyncio+uvloop", "gevent")
+BENCHMARKS = ("round-trip", "throughput")
+UNITS = {"round-trip": "round trips/s", "throughput": "MiB/s"}
+REFERENCE = "twisted"
+TARGET = 0.7  # eventlib / twisted, higher is better
+MESSAGE = b"m" * 64
+CHUNK = b"c" * 65536
+WARMUP = {"round-trip": 200, "throughput": 1}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rates(run, n, mib, repeat):
+    """Best rates of ``run(benchmark, amount)`` (which returns the bytes it got back)."""
+    amounts = {"round-trip": n, "throughput": mib}
+    expected = {"round-trip": n * len(MESSAGE), "throughput": mib * 1024 * 1024}
+    rates = {}
+    for bench in BENCHMARKS:
+        warmup = WARMUP[bench]
+        got = run(bench, warmup)
+        if got != expected[bench] // amounts[bench] * warmup:
+            raise AssertionError(f"{bench} warm-up echoed {got} bytes")
+        best = math.inf
+        for _ in range(repeat):
+            gc.collect()
+            start = time.perf_counter()
+            got = run(bench, amounts[bench])
+            best = min(best, time.perf_counter() - start)
+            if got != expected[bench]:
+                raise AssertionError(f"{bench} echoed {got} of {expected[bench]} bytes")
+        rates[bench] = amounts[bench] / best
+    return rates
+
+
+def _nodelay(sock):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+# --- workers ---------------------------------------------------------------------------
+
+
+def worker_eventlib(n, mib, repeat):
+    sys.path.insert(0, str(REPO_ROOT))  # measure this checkout, not an installed copy
+    import eventlib
+    from eventlib.twistedutil.protocol import GreenClientCreator, SpawnFactory
+
+    def echo(conn):
+        conn.setTcpNoDelay(True)
+        while data := conn.recv():
+            conn.write(data)
+        conn.loseConnection()
+
+    creator = GreenClientCreator()
+    port = creator.reactor.listenTCP(0, SpawnFactory(echo), interface="127.0.0.1")
+    address = port.getHost()
+
+    def run(bench, amount):
+        conn = creator.connectTCP(address.host, address.port)
+        conn.setTcpNoDelay(True)
+        got = 0
+        if bench == "round-trip":
+            for _ in range(amount):
+                conn.write(MESSAGE)
+                expected = got + len(MESSAGE)
+                while got < expected:
+                    got += len(conn.recv())
+        else:
+            total = amount * 1024 * 1024
+
+            def send():
+                for _ in range(total // len(CHUNK)):
+                    conn.write(CHUNK)
+
+            sender = eventlib.spawn(send)
+            while got < total:
+                got += len(conn.recv())
+            sender.wait()
+        conn.loseConnection()
+        return got
+
+    return _rates(run, n, mib, repeat)
+
+
+def worker_twisted(n, mib, repeat):
+    from twisted.internet import defer, protocol, task
+    from twisted.internet.interfaces import IPushProducer
+    from zope.interface import implementer
+
+    class Echo(protocol.Protocol):
+        def connectionMade(self):
+            self.transport.setTcpNoDelay(True)
+
+        def dataReceived(self, data):
+            self.transport.write(data)
+
+    class PingPong(protocol.Protocol):
+        def __init__(self, count, done):
+            self.remaining, self.done, self.got, self.pending = count, done, 0, 0
+
+        def connectionMade(self):
+            self.transport.setTcpNoDelay(True)
+            self.transport.write(MESSAGE)
+
+        def dataReceived(self, data):
+            self.got += len(data)
+            self.pending += len(data)
+            if self.pending < len(MESSAGE):
+                return
+            self.pending -= len(MESSAGE)
+            self.remaining -= 1
+            if self.remaining:
+                self.transport.write(MESSAGE)
+            else:
+                self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            self.done.callback(self.got)
+
+    @implementer(IPushProducer)
+    class Bulk(protocol.Protocol):
+        def __init__(self, total, done):
+            self.total, self.done, self.sent, self.got, self.paused = total, done, 0, 0, False
+
+        def connectionMade(self):
+            self.transport.setTcpNoDelay(True)
+            self.transport.registerProducer(self, True)
+            self.resumeProducing()
+
+        def resumeProducing(self):
+            self.paused = False
+            while not self.paused and self.sent < self.total:
+                self.sent += len(CHUNK)
+                self.transport.write(CHUNK)  # may call pauseProducing()
+            if self.sent >= self.total and self.transport.producer is self:
+                self.transport.unregisterProducer()
+
+        def pauseProducing(self):
+            self.paused = True
+
+        def stopProducing(self):
+            self.paused = True
+
+        def dataReceived(self, data):
+            self.got += len(data)
+            if self.got >= self.total:
+                self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            self.done.callback(self.got)
+
+    results = {}
+
+    @defer.inlineCallbacks
+    def measure(reactor):
+        port = reactor.listenTCP(0, protocol.Factory.forProtocol(Echo), interface="127.0.0.1")
+        address = port.getHost()
+
+        def run(bench, amount):
+            done = defer.Deferred()
+            if bench == "round-trip":
+                client = PingPong(amount, done)
+            else:
+                client = Bulk(amount * 1024 * 1024, done)
+            creator = protocol.ClientCreator(reactor, lambda: client)
+            creator.connectTCP(address.host, address.port)
+            return done
+
+        # The same measurement as _rates(), written with inlineCallbacks: nothing may block.
+        amounts = {"round-trip": n, "throughput": mib}
+        expected = {"round-trip": n * len(MESSAGE), "throughput": mib * 1024 * 1024}
+        for bench in BENCHMARKS:
+            got = yield run(bench, WARMUP[bench])
+            if got != expected[bench] // amounts[bench] * WARMUP[bench]:
+                raise AssertionError(f"{bench} warm-up echoed {got} bytes")
+            best = math.inf
+            for _ in range(repeat):
+                gc.collect()
+                start = time.perf_counter()
+                got = yield run(bench, amounts[bench])
+                best = min(best, time.perf_counter() - start)
+                if got != expected[bench]:
+                    raise AssertionError(f"{bench} echoed {got} of {expected[bench]} bytes")
+            results[bench] = amounts[bench] / best
+        yield port.stopListening()
+
+    try:
+        task.react(measure)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
+    return results
+
+
+def _asyncio_rates(n, mib, repeat, loop_factory=None):
+    import asyncio
+
+    async def echo(reader, writer):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def run(bench, amount, port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        _nodelay(writer.get_extra_info("socket"))
+        got = 0
+        if bench == "round-trip":
+            for _ in range(amount):
+                writer.write(MESSAGE)
+                expected = got + len(MESSAGE)
+                while got < expected:
+                    got += len(await reader.read(65536))
+        else:
+            total = amount * 1024 * 1024
+
+            async def send():
+                for _ in range(total // len(CHUNK)):
+                    writer.write(CHUNK)
+                    await writer.drain()
+
+            sender = asyncio.create_task(send())
+            while got < total:
+                got += len(await reader.read(65536))
+            await sender
+        writer.close()
+        await writer.wait_closed()
+        return got
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        server = runner.run(asyncio.start_server(echo, "127.0.0.1", 0))
+        port = server.sockets[0].getsockname()[1]
+        rates = _rates(lambda bench, amount: runner.run(run(bench, amount, port)), n, mib, repeat)
+        server.close()
+        runner.run(server.wait_closed())
+    return rates
+
+
+def worker_asyncio(n, mib, repeat):
+    return _asyncio_rates(n, mib, repeat)
+
+
+def worker_asyncio_uvloop(n, mib, repeat):
+    import uvloop
+
+    return _asyncio_rates(n, mib, repeat, uvloop.new_event_loop)
+
+
+def worker_gevent(n, mib, repeat):
+    import gevent
+    import gevent.server
+    import gevent.socket
+
+    def echo(sock, _address):
+        _nodelay(sock)
+        while data := sock.recv(65536):
+            sock.sendall(data)
+        sock.close()
+
+    server = gevent.server.StreamServer(("127.0.0.1", 0), echo)
+    server.start()
+
+    def run(bench, amount):
+        conn = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+        _nodelay(conn)
+        got = 0
+        if bench == "round-trip":
+            for _ in range(amount):
+                conn.sendall(MESSAGE)
+                expected = got + len(MESSAGE)
+                while got < expected:
+                    got += len(conn.recv(65536))
+        else:
+            total = amount * 1024 * 1024
+
+            def send():
+                for _ in range(total // len(CHUNK)):
+                    conn.sendall(CHUNK)
+
+            sender = gevent.spawn(send)
+            while got < total:
+                got += len(conn.recv(65536))
+            sender.get()
+        conn.close()
+        return got
+
+    try:
+        return _rates(run, n, mib, repeat)
+    finally:
+        server.stop()
+
+
+WORKERS = {
+    "eventlib": worker_eventlib,
+    "twisted": worker_twisted,
+    "asyncio": worker_asyncio,
+    "asyncio+uvloop": worker_asyncio_uvloop,
+    "gevent": worker_gevent,
+}
+
+
+def run_worker(lib, n, mib, repeat):
+    try:
+        results = WORKERS[lib](n, mib, repeat)
+    except ModuleNotFoundError as exc:
+        print(json.dumps({"library": lib, "skipped": f"not installed: {exc.name}"}))
+        return
+    if lib == "eventlib":
+        version = getattr(sys.modules["eventlib"], "__version__", "checkout")
+        version += f" (Twisted {importlib.metadata.version('twisted')})"
+    elif lib == "asyncio":
+        version = platform.python_version()
+    else:
+        version = importlib.metadata.version(lib.removeprefix("asyncio+"))
+    print(json.dumps({"library": lib, "version": version, "results": results}))
+
+
+# --- parent ----------------------------------------------------------------------------
+
+
+def spawn_worker(lib, n, mib, repeat):
+    cmd = [sys.executable, *(f"-W{opt}" for opt in sys.warnoptions), __file__]
+    cmd += ["--worker", lib, "--n", str(n), "--mib", str(mib), "--repeat", str(repeat)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.stderr:
+        sys.stderr.write(f"[{lib} worker stderr]\n{proc.stderr}")
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"library": lib, "error": f"worker exited with status {proc.returncode}"}
+    return json.loads(lines[-1])
+
+
+def best_of(first, second):
+    """Merge two reports of one library: the best rate of each benchmark (errors win)."""
+    if "results" not in first or "results" not in second:
+        return first if "results" not in first else second
+    results = {b: max(first["results"][b], second["results"][b]) for b in first["results"]}
+    return first | {"results": results}
+
+
+def report(reports, n, mib, repeat):
+    """Print the table and the target; return the target's outcomes."""
+    results = {r["library"]: r["results"] for r in reports if "results" in r}
+
+    def ratio(lib, peer, bench):
+        if lib in results and peer in results:
+            return results[lib][bench] / results[peer][bench]
+        return None
+
+    print(
+        f"bench_echo: round-trip {n} x {len(MESSAGE)} B, throughput {mib} MiB in "
+        f"{len(CHUNK) // 1024} KiB writes, best of {repeat}, Python {platform.python_version()}"
+    )
+    print(f"{'benchmark':<11} {'library':<16} {'rate':>12} {'unit':<14} /twisted  eventlib/lib")
+    for bench in BENCHMARKS:
+        for r in reports:
+            lib = r["library"]
+            if lib in results:
+                vs_twisted = ratio(lib, REFERENCE, bench)
+                eventlib_vs = ratio("eventlib", lib, bench)
+                shown = [("n/a" if x is None else f"{x:.2f}") for x in (vs_twisted, eventlib_vs)]
+                print(
+                    f"{bench:<11} {lib:<16} {results[lib][bench]:>12,.1f} {UNITS[bench]:<14} "
+                    f"{shown[0]:>8}  {shown[1]:>12}"
+                )
+            elif "skipped" in r:
+                print(f"{bench:<11} {lib:<16} skipped ({r['skipped']})")
+            else:
+                print(f"{bench:<11} {lib:<16} ERROR: {r['error']}")
+    versions = ", ".join(f"{r['library']} {r['version']}" for r in reports if "version" in r)
+    print(f"versions: {versions}")
+    print(f"target: eventlib >= {TARGET}x plain Twisted (higher is better)")
+    targets = []
+    for bench in BENCHMARKS:
+        rat = ratio("eventlib", REFERENCE, bench)
+        shown = "n/a" if rat is None else f"{rat:.2f}"
+        status = "n/a" if rat is None else "PASS" if float(shown) >= TARGET else "MISS"
+        print(f"  {bench:<11} eventlib/twisted {shown:>6} >= {TARGET}  {status}")
+        targets.append({"benchmark": bench, "ratio": rat, "limit": TARGET, "status": status})
+    return targets
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="round trips per run")
+    parser.add_argument("--mib", type=int, default=128, help="MiB streamed per throughput run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per benchmark; best wins")
+    parser.add_argument("--rounds", type=int, default=3, help="worker runs per library, in turns")
+    parser.add_argument("--only", help=f"comma-separated subset of: {','.join(LIBRARIES)}")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
+    parser.add_argument("--worker", choices=LIBRARIES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if min(args.n, args.mib, args.repeat, args.rounds) < 1:
+        parser.error("--n, --mib, --repeat and --rounds must be positive")
+    if args.worker:
+        run_worker(args.worker, args.n, args.mib, args.repeat)
+        return
+    libs = LIBRARIES
+    if args.only:
+        libs = tuple(lib.strip() for lib in args.only.split(",") if lib.strip())
+        if unknown := [lib for lib in libs if lib not in LIBRARIES]:
+            parser.error(f"unknown libraries: {', '.join(unknown)}")
+    reports = {lib: spawn_worker(lib, args.n, args.mib, args.repeat) for lib in libs}
+    for _ in range(args.rounds - 1):
+        for lib in libs:
+            reports[lib] = best_of(reports[lib], spawn_worker(lib, args.n, args.mib, args.repeat))
+    targets = report(list(reports.values()), args.n, args.mib, args.repeat * args.rounds)
+    if args.json:
+        payload = {"n": args.n, "mib": args.mib, "repeat": args.repeat, "rounds": args.rounds}
+        payload |= {"python": platform.python_version(), "targets": targets}
+        payload["libraries"] = list(reports.values())
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    if any("error" in r for r in reports.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
