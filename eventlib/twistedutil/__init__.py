@@ -12,8 +12,9 @@ Green transports (a Twisted connection used synchronously) are in
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -60,8 +61,12 @@ def _throw_args(failure: Failure) -> tuple[type[BaseException], BaseException, A
     return type(error), error, traceback
 
 
-def block_on(deferred: Deferred[T]) -> T:
+def block_on(deferred: Deferred[T] | Awaitable[T]) -> T:
     """Wait for ``deferred``; return its result or raise its failure (original traceback).
+
+    ``deferred`` may also be an asyncio coroutine, Task or Future: under
+    Twisted's asyncio reactor a green thread can wait for asyncio code this way
+    (``block_on(reader.readline())``); it runs as a Task on the reactor's loop.
 
     An already-fired Deferred answers at once, without switching. The result
     is passed on down the callback chain (another ``block_on`` gets it too);
@@ -77,6 +82,8 @@ def block_on(deferred: Deferred[T]) -> T:
         BlockingInMainLoopError: the Deferred has not fired and the caller is MAIN_LOOP.
     """
     hub = get_hub()
+    if not isinstance(deferred, Deferred):
+        deferred = _deferred_from_asyncio(hub, deferred)
     current = getcurrent()
     if not deferred.called and current is hub.greenlet:
         raise BlockingInMainLoopError("block_on() on a Deferred that has not fired")
@@ -91,6 +98,22 @@ def block_on(deferred: Deferred[T]) -> T:
         if not waiter.ready:
             callbacks.abandoned = True
         raise
+
+
+def _deferred_from_asyncio(hub: Any, awaitable: Awaitable[T]) -> Deferred[T]:
+    if not (asyncio.iscoroutine(awaitable) or asyncio.isfuture(awaitable)):
+        raise TypeError(
+            f"block_on() takes a Deferred or an asyncio coroutine/future, got {awaitable!r}"
+        )
+    loop = getattr(hub.reactor, "_asyncioEventloop", None)
+    if loop is None:
+        if asyncio.iscoroutine(awaitable):
+            awaitable.close()  # never awaited: don't leave a warning behind
+        raise TypeError(
+            "block_on() of an asyncio coroutine needs Twisted's asyncio reactor "
+            "(twisted.internet.asyncioreactor.install() before the reactor is imported)"
+        )
+    return Deferred.fromFuture(asyncio.ensure_future(awaitable, loop=loop))
 
 
 def deferToGreenThread(function: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:  # noqa: N802

@@ -108,3 +108,83 @@ def test_cancelled_coroutine_leaves_no_waiter():
         """
     )
     assert out.split() == ["1", "0"]
+
+
+def test_proc_blocks_on_a_coroutine():
+    """block_on(coroutine) from a proc returns the coroutine's result."""
+    out = run_script(
+        """
+        from eventlib.twistedutil import block_on
+
+        async def later():
+            await asyncio.sleep(0.01)
+            return "from asyncio"
+
+        print(eventlib.spawn(lambda: block_on(later())).wait())
+        """
+    )
+    assert out.strip() == "from asyncio"
+
+
+def test_block_on_coroutine_raises_its_exception():
+    """block_on(coroutine) re-raises what the coroutine raised."""
+    out = run_script(
+        """
+        from eventlib.twistedutil import block_on
+
+        async def failing():
+            raise LookupError("nope")
+
+        try:
+            block_on(failing())
+        except LookupError as exc:
+            print("raised", exc)
+        """
+    )
+    assert out.strip() == "raised nope"
+
+
+def test_block_on_coroutine_needs_the_asyncio_reactor():
+    """Without the asyncio reactor, block_on(coroutine) is a clear TypeError."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-c",
+            textwrap.dedent(
+                """
+                import asyncio, eventlib
+                from eventlib.twistedutil import block_on
+                try:
+                    block_on(asyncio.sleep(0))
+                except TypeError as exc:
+                    print(exc)
+                """
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "asyncio reactor" in completed.stdout
+
+
+def test_asyncio_mix_example_runs():
+    """examples/asyncio_mix.py: green clients of an asyncio server, a coroutine awaiting procs."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "examples.asyncio_mix"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "lengths: [8, 2, 7]" in completed.stdout
+    assert "awaiting procs: 45" in completed.stdout
