@@ -34,6 +34,7 @@ from eventlib.supervisor._spec import (
     ChildType,
     Restart,
     Strategy,
+    check_childspecs,
 )
 from eventlib.supervisor._supervisor import (
     RESTARTING,
@@ -85,6 +86,7 @@ __all__ = [
     "SupervisorStartError",
     "SupervisorStatistics",
     "brutal_kill",
+    "check_childspecs",
     "exit_reason",
     "infinity",
     "one_for_all",

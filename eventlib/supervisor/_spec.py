@@ -20,6 +20,8 @@ __all__ = [
     "ChildType",
     "Restart",
     "Strategy",
+    "check_childspec",
+    "check_childspecs",
 ]
 
 
@@ -114,7 +116,8 @@ class ChildSpec:
     """
 
     id: Any
-    start: Callable[..., Any]
+    # Optional only so that a missing one is OTP's `missing_start`, not a TypeError.
+    start: Callable[..., Any] = None  # type: ignore[assignment]
     restart: Restart = attrs.field(default=Restart.PERMANENT, converter=_restart)
     shutdown: float | _ShutdownKind | None = attrs.field(default=None, converter=_shutdown)
     type: ChildType = attrs.field(default=ChildType.WORKER, converter=_child_type)
@@ -128,6 +131,8 @@ class ChildSpec:
             hash(self.id)
         except TypeError:
             raise InvalidChildSpec("invalid_id", self.id) from None
+        if self.start is None:
+            raise InvalidChildSpec("missing_start")
         if not callable(self.start):
             raise InvalidChildSpec("invalid_mfa", self.start)
         if not isinstance(self.significant, bool):
@@ -175,3 +180,32 @@ def check_flags(
         AutoShutdown, auto_shutdown, "invalid_auto_shutdown", InvalidSupervisorFlags
     )
     return strategy, max_restarts, float(max_seconds), auto_shutdown
+
+
+def check_childspec(spec: Any, auto_shutdown: AutoShutdown) -> None:
+    """Check one spec against a supervisor's flags (a ChildSpec checks itself on creation)."""
+    if not isinstance(spec, ChildSpec):
+        raise InvalidChildSpec("not_a_child_spec", spec)
+    if spec.significant and auto_shutdown is AutoShutdown.NEVER:
+        raise InvalidChildSpec(
+            "bad_combination", [("auto_shutdown", "never"), ("significant", True)]
+        )
+
+
+def check_childspecs(specs: Any, auto_shutdown: AutoShutdown | str = AutoShutdown.NEVER) -> None:
+    """Check child specs as a supervisor with ``auto_shutdown`` would (OTP check_childspecs/2).
+
+    Raises:
+        InvalidChildSpec: a spec is invalid here, or two share an id
+            (``reason`` ``duplicate_child_name``).
+        InvalidSupervisorFlags: ``auto_shutdown`` is not a valid value.
+    """
+    flag: AutoShutdown = _enum_value(
+        AutoShutdown, auto_shutdown, "invalid_auto_shutdown", InvalidSupervisorFlags
+    )
+    seen: set[Any] = set()
+    for spec in specs:
+        check_childspec(spec, flag)
+        if spec.id in seen:
+            raise InvalidChildSpec("duplicate_child_name", spec.id)
+        seen.add(spec.id)

@@ -41,6 +41,8 @@ from eventlib.supervisor._spec import (
     ChildType,
     Restart,
     Strategy,
+    check_childspec,
+    check_childspecs,
     check_flags,
 )
 
@@ -67,7 +69,12 @@ def exit_reason(proc: Proc) -> str:
     """A finished proc's exit reason in OTP terms: normal, shutdown, killed or error."""
     if proc.exit_reason is ExitReason.NORMAL:
         return "normal"
-    error = proc.exc_info()[1]
+    return _reason_of(proc, proc.exc_info()[1])
+
+
+def _reason_of(proc: Proc, error: BaseException | None) -> str:
+    if proc.exit_reason is ExitReason.NORMAL:
+        return "normal"
     if isinstance(error, Killed):
         return "killed"
     if proc.exit_reason is ExitReason.KILLED or isinstance(error, Shutdown):
@@ -116,6 +123,8 @@ class _Child:
     consecutive: int = 0
     started_at: float = 0.0
     order: int = 0
+    pending_group: list[_Child] | None = None
+    """The group a delayed (back-off) restart will resume."""
 
     @property
     def id(self) -> Any:
@@ -136,13 +145,23 @@ class Supervisor(Proc):
             :class:`RestartIntensityExceeded` (exit reason *shutdown*). The window
             uses the hub's clock in (float) seconds, where OTP uses whole seconds.
         max_seconds: the sliding window of the intensity, in seconds.
-        auto_shutdown: ``never`` (default), ``any_significant`` or ``all_significant``.
+        auto_shutdown: ``never`` (default), ``any_significant`` or ``all_significant``:
+            when a significant child ends for good, the supervisor shuts down (exit
+            reason *shutdown*).
         name: the supervisor's name in logs and trees.
         backoff: optional :class:`Backoff` delaying restarts; off by default.
 
     Constructed from a green thread, it returns once every child has started,
     and raises :class:`SupervisorStartError` if one failed (the others are then
-    terminated). From MAIN_LOOP it starts in the background.
+    terminated and the supervisor exits with reason *shutdown*, as OTP's
+    ``{shutdown, {failed_to_start_child, ...}}``). From MAIN_LOOP it starts in
+    the background.
+
+    Stopping it (``stop()``, exit reason *normal*; ``Shutdown``/``ProcExit``,
+    *shutdown*) stops the children one at a time in reverse start order, each
+    by its shutdown spec. Killing it with :class:`Killed` kills every child at
+    once, as OTP's links do when a supervisor is killed: children never outlive
+    their supervisor.
 
     Example::
 
@@ -181,6 +200,7 @@ class Supervisor(Proc):
         self._inbox: Queue = Queue()
         self._ready = Event()
         self._starting_id: Any = None
+        self._retry_timers: dict[int, Any] = {}  # id(child) -> back-off timer
         parent = current_proc()
         self._path = self._derive_path(parent)
         self.run(self._main, specs)
@@ -203,34 +223,47 @@ class Supervisor(Proc):
     # -- validation --------------------------------------------------------
 
     def _check_specs(self, specs: list[ChildSpec]) -> None:
-        seen: set[Any] = set()
-        for spec in specs:
-            self._check_spec(spec)
-            if spec.id in seen:
-                raise InvalidChildSpec("duplicate_child_name", spec.id)
-            seen.add(spec.id)
+        check_childspecs(specs, self.auto_shutdown)
 
     def _check_spec(self, spec: ChildSpec) -> None:
-        if not isinstance(spec, ChildSpec):
-            raise InvalidChildSpec("not_a_child_spec", spec)
-        if spec.significant and self.auto_shutdown is AutoShutdown.NEVER:
-            raise InvalidChildSpec(
-                "bad_combination", [("auto_shutdown", "never"), ("significant", True)]
-            )
+        check_childspec(spec, self.auto_shutdown)
 
     # -- the supervisor's own loop ----------------------------------------
 
     def _main(self, specs: list[ChildSpec]) -> None:
+        start_error: BaseException | None = None
         try:
             try:
                 self._init_children(specs)
+            except SupervisorStartError as exc:
+                start_error = exc
+                # OTP exits with {shutdown, {failed_to_start_child, Id, Reason}}: a shutdown,
+                # not a crash; the caller of the constructor gets the error itself.
+                raise Shutdown(exc) from exc
             except BaseException as exc:
-                self._ready.send_exception(exc)
+                # Stopped or killed while starting: the caller gets an error, never the
+                # GreenletExit itself (that would kill the caller, say a parent supervisor).
+                start_error = exc
+                if not isinstance(exc, Exception):
+                    start_error = SupervisorNotRunning(
+                        f"supervisor {self.path!r} exited while starting: {exc!r}"
+                    )
                 raise
             self._ready.send(None)
             self._serve()
+        except Killed:
+            # A brutally killed OTP supervisor takes its linked children down at once.
+            self._kill_all()
+            raise
         finally:
-            self._terminate_all()
+            try:
+                self._cancel_retries()
+                self._terminate_all()
+            finally:
+                if not self._ready.ready():  # the constructor returns once children are gone
+                    self._ready.send_exception(
+                        start_error or SupervisorNotRunning(f"supervisor {self.path!r} exited")
+                    )
             if _LOG.enabled:
                 _log.debug("supervisor.shutdown", sup_path=self.path, proc_id=self.id)
 
@@ -313,21 +346,23 @@ class Supervisor(Proc):
         if child is None or child.proc is not proc:
             return  # stale: the supervisor terminated it itself
         child.proc = None
-        reason = exit_reason(proc)
+        error = None if proc.exit_reason is ExitReason.NORMAL else proc.exc_info()[1]
+        reason = _reason_of(proc, error)
         spec = child.spec
         restart = spec.restart is Restart.PERMANENT or (
             spec.restart is Restart.TRANSIENT and reason in ("error", "killed")
         )
-        log = _log.warning if reason in ("error", "killed") else _log.info
-        log(
-            "child.exited",
-            sup_path=self.path,
-            child_id=spec.id,
-            proc_id=proc.id,
-            reason=reason,
-            error=None if reason == "normal" else repr(proc.exc_info()[1]),
-            restart=restart,
-        )
+        if _LOG.enabled:
+            log = _log.warning if reason in ("error", "killed") else _log.info
+            log(
+                "child.exited",
+                sup_path=self.path,
+                child_id=spec.id,
+                proc_id=proc.id,
+                reason=reason,
+                error=error,
+                restart=restart,
+            )
         if spec.restart is Restart.TEMPORARY:
             self._forget(child)
         if not restart:
@@ -342,13 +377,21 @@ class Supervisor(Proc):
             self._remove(child)
 
     def _significant_ended(self) -> None:
-        if self.auto_shutdown is AutoShutdown.ANY_SIGNIFICANT or (
-            self.auto_shutdown is AutoShutdown.ALL_SIGNIFICANT
-            and not any(
-                other.spec.significant and other.proc is not None for other in self._children
-            )
+        """A significant child ended for good: maybe shut down (OTP auto_shutdown).
+
+        all_significant waits for the last one; a child being restarted still counts
+        as active, as OTP counts any pid that is not ``undefined``.
+        """
+        if self.auto_shutdown is AutoShutdown.NEVER:
+            return
+        if self.auto_shutdown is AutoShutdown.ALL_SIGNIFICANT and any(
+            other.spec.significant and (other.proc is not None or other.restarting)
+            for other in self._children
         ):
-            self._inbox.put(("stop",))
+            return
+        if _LOG.enabled:
+            _log.info("supervisor.auto_shutdown", sup_path=self.path, proc_id=self.id)
+        raise Shutdown  # OTP stops with reason `shutdown` at once
 
     def _add_restart(self, child: _Child) -> None:
         """Count a restart; past the intensity, give up by raising (see OTP add_restart)."""
@@ -391,19 +434,27 @@ class Supervisor(Proc):
                 if other.spec.restart is Restart.TEMPORARY:
                     self._forget(other)
         self._restart_group(
-            [c for c in group if c is child or c.spec.restart is not Restart.TEMPORARY]
+            [c for c in group if c is child or c.spec.restart is not Restart.TEMPORARY], child
         )
 
-    def _restart_group(self, group: list[_Child]) -> None:
-        for index, child in enumerate(group):
+    def _restart_group(
+        self, group: list[_Child], trigger: _Child, *, delayed: bool = False
+    ) -> None:
+        """Start the stopped children of ``group`` in order; stop at the first failure.
+
+        ``trigger`` is the child whose exit (or failed start) caused the restart; with a
+        back-off, its consecutive restarts decide the delay, and it shows `restarting`.
+        """
+        if self.backoff is not None and not delayed:
+            delay = self._backoff_delay(trigger)
+            if delay > 0:
+                trigger.restarting = True
+                trigger.pending_group = group
+                self._schedule_retry(trigger, delay)
+                return
+        for child in group:
             if child.proc is not None:
                 continue
-            if self.backoff is not None and index == 0:
-                delay = self._backoff_delay(child)
-                if delay > 0:
-                    child.restarting = True
-                    get_hub().schedule_call_global(delay, self._inbox.put, ("retry", child))
-                    return
             try:
                 self._start_child_proc(child)
             except StartChildError as exc:
@@ -413,17 +464,18 @@ class Supervisor(Proc):
                     child_id=child.id,
                     error=repr(exc.cause),
                 )
-                child.restarting = True
-                self._inbox.put(("retry", child))
+                child.restarting = True  # OTP `restarting`: retried, each retry counted
+                self._schedule_retry(child, 0)
                 return
             child.restarts += 1
-            _log.info(
-                "child.restarted",
-                sup_path=self.path,
-                child_id=child.id,
-                proc_id=None if child.proc is None else child.proc.id,
-                restarts=child.restarts,
-            )
+            if _LOG.enabled:
+                _log.info(
+                    "child.restarted",
+                    sup_path=self.path,
+                    child_id=child.id,
+                    proc_id=None if child.proc is None else child.proc.id,
+                    restarts=child.restarts,
+                )
 
     def _backoff_delay(self, child: _Child) -> float:
         assert self.backoff is not None
@@ -433,26 +485,41 @@ class Supervisor(Proc):
         child.consecutive += 1
         return self.backoff.delay(child.consecutive)
 
+    def _schedule_retry(self, child: _Child, delay: float) -> None:
+        """Post ourselves a retry (OTP try_again) after ``delay``, through the hub.
+
+        Going through the hub lets other procs (API callers, a parent shutting us
+        down) run between two attempts, as OTP's message loop does.
+        """
+        hub = get_hub()
+        if delay <= 0:
+            hub.schedule_soon(self._inbox.put, ("retry", child))
+            return
+        self._retry_timers[id(child)] = hub.schedule_call_global(delay, self._retry_due, child)
+
+    def _retry_due(self, child: _Child) -> None:
+        self._retry_timers.pop(id(child), None)
+        if not self.dead:
+            self._inbox.put(("retry", child))
+
+    def _cancel_retries(self) -> None:
+        timers, self._retry_timers = self._retry_timers, {}
+        for timer in timers.values():
+            timer.cancel()
+
     def _retry(self, child: _Child) -> None:
         if not child.restarting or child.proc is not None:
             return  # cancelled (terminate_child) or already running
-        if child not in self._children and not self._dynamic:
+        if not self._dynamic and child not in self._children:
             return
-        if self.backoff is None:
-            self._add_restart(child)  # each retry counts (OTP try_again)
-        child.restarting = False
-        if self.backoff is not None:
-            try:
-                self._start_child_proc(child)
-            except StartChildError:
-                child.restarting = True
-                self._add_restart(child)
-                get_hub().schedule_call_global(
-                    self._backoff_delay(child), self._inbox.put, ("retry", child)
-                )
-                return
-            child.restarts += 1
+        group, child.pending_group = child.pending_group, None
+        if group is not None:  # a back-off delay ended: resume the group, not a new failure
+            alive = set(map(id, self._children))
+            group = [c for c in group if c is child or id(c) in alive]
+            self._restart_group(group, child, delayed=True)
             return
+        # The child stays `restarting` until its start succeeds (OTP try_again).
+        self._add_restart(child)  # each retry counts
         self._apply_strategy(child)
 
     # -- terminating -------------------------------------------------------
@@ -461,20 +528,57 @@ class Supervisor(Proc):
         """Stop ``child`` by its shutdown spec and wait for it (a monitor, not the link)."""
         proc = child.proc
         child.restarting = False
+        child.pending_group = None
         if proc is None:
             return
         child.proc = None
         self._by_proc.pop(proc.id, None)
         proc.unlink(self._child_exit_listener)
-        stop_child(proc, child.spec.shutdown)
+        try:
+            stop_child(proc, child.spec.shutdown)
+        except BaseException:
+            proc.throw(Killed())  # interrupted (we are being killed): never leave it running
+            raise
 
     def _terminate_all(self) -> None:
-        for child in reversed(list(self._children)):
-            if child.proc is not None:
-                self._terminate(child)
+        """Stop every child, one at a time, in reverse start order (OTP terminate)."""
+        try:
+            for child in reversed(list(self._children)):
+                if child.proc is not None:
+                    self._terminate(child)
+                child.restarting = False
+                child.pending_group = None
+                if child.spec.restart is Restart.TEMPORARY:
+                    self._forget(child)
+        except BaseException:
+            self._kill_all(wait=False)  # interrupted: the rest die without grace
+            raise
+
+    def _detach_all(self) -> list[Proc]:
+        """Forget every live child proc (temporary specs too); return the procs."""
+        procs = []
+        for child in list(self._children):
+            proc = child.proc
             child.restarting = False
-            if child.spec.restart is Restart.TEMPORARY:
+            child.pending_group = None
+            if proc is not None:
+                child.proc = None
+                self._by_proc.pop(proc.id, None)
+                proc.unlink(self._child_exit_listener)
+                procs.append(proc)
+            if child.spec.restart is Restart.TEMPORARY and not self._dynamic:
                 self._forget(child)
+        if self._dynamic:
+            self._children.clear()  # a dynamic child leaves no spec behind
+        return procs
+
+    def _kill_all(self, *, wait: bool = True) -> None:
+        """Kill every child at once, as OTP's links do when a supervisor is killed."""
+        procs = self._detach_all()
+        for proc in procs:
+            proc.throw(Killed())
+        if wait:
+            _await_all(procs, _KILL_WAIT)
 
     # -- API (runs in the supervisor's proc) -------------------------------
 
@@ -565,6 +669,17 @@ class Supervisor(Proc):
             raise ChildNotFound(child_id)
         return child.spec
 
+    def which_child(self, child_id: Any) -> ChildInfo:
+        """The :meth:`which_children` row of one child (newest OTP's ``which_child``).
+
+        Raises:
+            ChildNotFound: no child with this id.
+        """
+        child = self._by_id.get(child_id)
+        if child is None:
+            raise ChildNotFound(child_id)
+        return self._info(child)
+
     def stop(self, timeout: float | None = None) -> None:
         """Shut down: children terminated in reverse start order, then the supervisor exits."""
         if self.dead:
@@ -576,11 +691,13 @@ class Supervisor(Proc):
 
     def which_children(self) -> list[ChildInfo]:
         """Children newest-started first (OTP order)."""
-        rows = []
-        for child in reversed(self._children):
-            state: Proc | str | None = RESTARTING if child.restarting else child.proc
-            rows.append(ChildInfo(child.id, state, child.spec.type, child.restarts))
-        return rows
+        return [self._info(child) for child in reversed(self._children)]
+
+    def _info(self, child: _Child) -> ChildInfo:
+        state: Proc | str | None = RESTARTING if child.restarting else child.proc
+        return ChildInfo(
+            None if self._dynamic else child.id, state, child.spec.type, child.restarts
+        )
 
     def count_children(self) -> ChildCounts:
         children = self._children
@@ -604,32 +721,41 @@ class Supervisor(Proc):
         )
 
     def format_tree(self, indent: str = "") -> str:
-        """A printable tree of this supervisor and every supervisor below it."""
-        state = (
-            "running" if not self.dead else (self.exit_reason.value if self.exit_reason else "?")
+        """A printable tree of this supervisor and every supervisor below it.
+
+        One line per supervisor (path, kind, strategy, proc id, state, restarts it
+        made) and per child (id, type, restart type, proc id or state, restarts);
+        a running child supervisor's own children follow its line, indented.
+        """
+        if not self.dead:
+            state = "running"
+        else:
+            state = self.exit_reason.value if self.exit_reason is not None else "finished"
+        strategy = "simple_one_for_one" if self._dynamic else self.strategy.value
+        header = (
+            f"{indent}{self.path} [{type(self).__name__} {strategy} proc={self.id} "
+            f"{state} restarts={self.total_restarts}]"
         )
-        lines = [
-            (
-                f"{indent}{self.path} [{type(self).__name__} {self.strategy.value} "
-                f"proc={self.id} {state} restarts={self.total_restarts}]"
-            )
-        ]
+        lines = [header]
+        self._format_children(lines, indent + "  ")
+        return "\n".join(lines)
+
+    def _format_children(self, lines: list[str], indent: str) -> None:
         for child in self._children:
             proc = child.proc
-            if isinstance(proc, Supervisor) and not proc.dead:
-                lines.append(proc.format_tree(indent + "  "))
-                continue
             if child.restarting:
                 where = RESTARTING
             elif proc is None:
                 where = "stopped"
             else:
                 where = f"proc={proc.id} {'running' if not proc.dead else 'exited'}"
+            label = child.id if not self._dynamic else f"{child.id}{list(child.spec.args)!r}"
             lines.append(
-                f"{indent}  {child.id} [{child.spec.type.value} {child.spec.restart.value} "
+                f"{indent}{label} [{child.spec.type.value} {child.spec.restart.value} "
                 f"{where} restarts={child.restarts}]"
             )
-        return "\n".join(lines)
+            if isinstance(proc, Supervisor) and not proc.dead:
+                proc._format_children(lines, indent + "  ")
 
     def __repr__(self) -> str:
         return (
@@ -675,6 +801,16 @@ def _await_exit(proc: Proc, timeout: float | None) -> bool:
     return proc.dead
 
 
+def _await_all(procs: list[Proc], timeout: float | None) -> None:
+    """Wait until every proc has finished, or ``timeout`` (one timer for all) passed."""
+    with Timeout(timeout, False):
+        for proc in procs:
+            _await_exit(proc, None)
+    for proc in procs:
+        if not proc.dead:
+            _log.error("child.kill_ignored", proc_id=proc.id, waited=timeout)
+
+
 class DynamicSupervisor(Supervisor):
     """Many children of one spec, started on demand (OTP ``simple_one_for_one``).
 
@@ -684,7 +820,11 @@ class DynamicSupervisor(Supervisor):
 
     Each child is restarted alone (one_for_one) with its own arguments; on
     shutdown every child gets ``Shutdown`` at once, then one grace period of
-    the template's shutdown, then ``Killed``.
+    the template's shutdown, then ``Killed``. Children have no ids: the API
+    takes a child's proc (or what its start returned); ``terminate_child`` with
+    anything else, ``restart_child`` and ``delete_child`` raise SupervisorError
+    (OTP's ``{error, simple_one_for_one}``). auto_shutdown and significant
+    children are refused (OTP's newest test suite does the same).
     """
 
     _dynamic = True
@@ -739,7 +879,7 @@ class DynamicSupervisor(Supervisor):
     def _do_terminate_dynamic(self, target: Any) -> None:
         proc = target if isinstance(target, Proc) else getattr(target, "proc", None)
         if not isinstance(proc, Proc):
-            raise ChildNotFound(target)
+            raise _simple_one_for_one("terminate_child", target)
         child = self._by_proc.get(proc.id)
         if child is None:
             if proc.dead:
@@ -748,11 +888,26 @@ class DynamicSupervisor(Supervisor):
         self._terminate(child)
         self._forget(child)
 
-    def restart_child(self, child_id: Any) -> Any:  # noqa: ARG002 - same signature as the base
-        raise SupervisorError("a DynamicSupervisor has no child ids (OTP simple_one_for_one)")
+    def restart_child(self, child_id: Any) -> Any:
+        raise _simple_one_for_one("restart_child", child_id)
 
-    def delete_child(self, child_id: Any) -> None:  # noqa: ARG002 - same signature as the base
-        raise SupervisorError("a DynamicSupervisor has no child ids (OTP simple_one_for_one)")
+    def delete_child(self, child_id: Any) -> None:
+        raise _simple_one_for_one("delete_child", child_id)
+
+    def which_child(self, child_id: Any) -> ChildInfo:
+        """The row of the child running ``child_id`` (a Proc or what start returned)."""
+        proc = child_id if isinstance(child_id, Proc) else getattr(child_id, "proc", None)
+        child = self._by_proc.get(proc.id) if isinstance(proc, Proc) else None
+        if child is None:
+            raise ChildNotFound(child_id)
+        return self._info(child)
+
+    def get_childspec(self, child_id: Any) -> ChildSpec:
+        """The template (OTP: any pid of a simple_one_for_one supervisor gives it)."""
+        proc = child_id if isinstance(child_id, Proc) else getattr(child_id, "proc", None)
+        if not isinstance(proc, Proc) or proc.id not in self._by_proc:
+            raise ChildNotFound(child_id)
+        return self.template
 
     def _on_exit(self, proc: Proc) -> None:
         child = self._by_proc.get(proc.id)
@@ -770,38 +925,29 @@ class DynamicSupervisor(Supervisor):
             workers=len(children) - supervisors,
         )
 
-    def which_children(self) -> list[ChildInfo]:
-        return [
-            ChildInfo(None, RESTARTING if c.restarting else c.proc, c.spec.type, c.restarts)
-            for c in reversed(self._children)
-        ]
-
     def _terminate_all(self) -> None:
         """All children get Shutdown at once, one grace period, then Killed (OTP)."""
-        live = [c for c in self._children if c.proc is not None]
-        procs = []
-        for child in live:
-            proc = child.proc
-            assert proc is not None
-            child.proc = None
-            self._by_proc.pop(proc.id, None)
-            proc.unlink(self._child_exit_listener)
-            procs.append(proc)
-        self._children.clear()
-        shutdown = self.template.shutdown
-        if shutdown is BRUTAL_KILL:
-            for proc in procs:
-                proc.kill(Killed())
-        else:
-            for proc in procs:
-                proc.kill(Shutdown())
-            grace = None if shutdown is INFINITY else float(shutdown)  # type: ignore[arg-type]
-            with Timeout(grace, False):
+        procs = self._detach_all()
+        try:
+            shutdown = self.template.shutdown
+            if shutdown is not BRUTAL_KILL:
                 for proc in procs:
-                    _await_exit(proc, None)
+                    proc.throw(Shutdown())
+                grace = None if shutdown is INFINITY else float(shutdown)  # type: ignore[arg-type]
+                with Timeout(grace, False):
+                    for proc in procs:
+                        _await_exit(proc, None)
+        except BaseException:
             for proc in procs:
-                if not proc.dead:
-                    proc.kill(Killed())
+                proc.throw(Killed())  # interrupted: the rest die without grace
+            raise
         for proc in procs:
-            if not _await_exit(proc, _KILL_WAIT):
-                _log.error("child.kill_ignored", proc_id=proc.id, waited=_KILL_WAIT)
+            proc.throw(Killed())
+        _await_all(procs, _KILL_WAIT)
+
+
+def _simple_one_for_one(operation: str, target: Any) -> SupervisorError:
+    return SupervisorError(
+        f"{operation}({target!r}): a DynamicSupervisor's children have no ids, only procs "
+        "(OTP simple_one_for_one)"
+    )
