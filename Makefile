@@ -1,11 +1,14 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
-#   make demo   - create .venv, install eventlib, run the main demo
+#   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
 #   make test   - create .venv, install eventlib[test], run ruff, mypy and pytest
+# Both install sipp (Debian's sip-tester) when it is missing.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
 
-.PHONY: demo test lint typecheck pytest pytest-asyncio bench docs clean
+.PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio bench docs clean
 
 $(VENV)/.stamp-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +35,10 @@ $(VENV)/.stamp-docs: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.stamp-base
+	$(SIPP)
+	$(PY) -m examples.sip_uas --demo
+
+echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
 test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio
@@ -44,6 +51,7 @@ typecheck: $(VENV)/.stamp-test
 	$(VENV)/bin/mypy
 
 pytest: $(VENV)/.stamp-test
+	$(SIPP)
 	$(PY) -m pytest
 
 # The Twisted bridge again, under Twisted's asyncio reactor.

@@ -1,0 +1,81 @@
+"""Run the SIP UAS: ``python -m examples.sip_uas [--port 5060] [--demo]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+import structlog
+
+import eventlib
+from examples.sip_uas.server import Config, SipServer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m examples.sip_uas", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="127.0.0.1 or ::1")
+    parser.add_argument("--port", type=int, default=5060, help="UDP port (0: any)")
+    parser.add_argument("--tcp-port", type=int, default=None, help="also listen on TCP")
+    parser.add_argument("--max-sessions", type=int, default=10_000)
+    parser.add_argument("--t1", type=float, default=0.5, help="RFC 3261 T1 in seconds")
+    parser.add_argument("--crash-rate", type=float, default=None, help="fraction of calls to crash")
+    parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
+    parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
+    parser.add_argument("--rate", type=int, default=200, help="demo calls per second")
+    return parser.parse_args(argv)
+
+
+def configure_logging(level: int) -> None:
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="%H:%M:%S"),
+            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def serve(args: argparse.Namespace) -> None:
+    changes: dict[str, Any] = {}
+    if args.crash_rate is not None:
+        changes["crash_rate"] = args.crash_rate
+    config = Config(
+        host=args.host,
+        udp_port=args.port,
+        tcp_port=args.tcp_port,
+        max_sessions=args.max_sessions,
+        t1=args.t1,
+        **changes,
+    )
+    server = SipServer(config).start()
+    # Print the bound ports first, on stdout, so that a parent process can read them.
+    print(f"listening udp={server.udp_port} tcp={server.tcp_port}", flush=True)
+    stop = eventlib.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: eventlib.get_hub().reactor.callFromThread(stop.send))
+    stop.wait()
+    server.stop()
+    print(server.format_tree(), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    if args.demo:
+        from examples.sip_uas.demo import run_demo  # noqa: PLC0415 - only the demo needs sipp
+
+        sys.exit(run_demo(args))
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    serve(args)
+
+
+if __name__ == "__main__":
+    main()

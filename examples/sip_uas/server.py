@@ -1,0 +1,555 @@
+"""The SIP user agent server: listeners, routing by Call-ID, and the supervision tree.
+
+Tree (``format_tree()``)::
+
+    sip_uas                 Supervisor, rest_for_one
+      sessions              DynamicSupervisor: one transient SessionActor per call
+      router                starts a session for each new INVITE
+
+The UDP listener is a Twisted DatagramProtocol on the hub's reactor; it runs
+in MAIN_LOOP, where nothing may block. Each TCP connection is a proc of its
+own (eventlib's ``SpawnFactory``) reading a green transport and cutting the
+stream into messages. Both only parse and route: a
+request for a known Call-ID goes into that call's mailbox; a new INVITE gets
+a :class:`Call` at once (later requests queue in its mailbox) and is handed
+to the router proc, which asks the DynamicSupervisor for a session. Nothing a
+peer sends can crash a listener: malformed requests get ``400 Bad Request``
+when a reply can be addressed and are otherwise dropped, with a log line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import socket
+from typing import Any
+
+import attrs
+import structlog
+from twisted.internet.protocol import DatagramProtocol
+
+from eventlib import Event, Proc, Queue, Timeout, get_hub, sleep, spawn
+from eventlib.mailbox import MailboxError
+from eventlib.supervisor import ChildSpec, DynamicSupervisor, Supervisor
+from eventlib.twistedutil import block_on
+from eventlib.twistedutil.protocol import SpawnFactory
+from examples.sip_uas.message import (
+    MAX_MESSAGE_SIZE,
+    ParseError,
+    Request,
+    build_response,
+    parse_message,
+)
+from examples.sip_uas.session import Call, SessionActor
+
+__all__ = ["Config", "SipServer", "Stats"]
+
+log = structlog.get_logger("sip_uas")
+
+_CRASH_ENV = "SIP_UAS_CRASH_RATE"
+_UDP_BUFFER = 4 * 1024 * 1024
+
+
+def _crash_rate_from_env() -> float:
+    return float(os.environ.get(_CRASH_ENV) or 0.0)
+
+
+@attrs.frozen
+class Config:
+    """How the UAS listens and how its sessions behave.
+
+    ``crash_rate`` (default from ``SIP_UAS_CRASH_RATE``) makes exactly that
+    fraction of calls crash their first session, evenly spread.
+    """
+
+    host: str = "127.0.0.1"
+    udp_port: int | None = 5060
+    tcp_port: int | None = None
+    max_sessions: int = 10_000
+    retry_after: int = 5
+    t1: float = 0.5
+    t2: float = 4.0
+    ring_seconds: float = 0.0
+    session_timeout: float = 300.0
+    crash_rate: float = attrs.field(factory=_crash_rate_from_env)
+    max_restarts: int = 1000
+    max_seconds: float = 5.0
+    mailbox_capacity: int = 32
+    max_message_size: int = MAX_MESSAGE_SIZE
+
+
+@attrs.define
+class Stats:
+    """Counters since start (active sessions: ``len(server.calls)``)."""
+
+    received: int = 0
+    calls: int = 0
+    completed: int = 0
+    cancelled: int = 0
+    timer_h: int = 0
+    expired: int = 0
+    crashes: int = 0
+    rejected: int = 0
+    malformed: int = 0
+    dropped: int = 0
+    retransmissions: int = 0
+    send_errors: int = 0
+
+
+class _Udp(DatagramProtocol):
+    """The UDP listener: every datagram goes to :meth:`SipServer.handle`."""
+
+    reliable = False
+    noisy = False
+
+    def __init__(self, server: SipServer) -> None:
+        self.server = server
+        self.contact = b""
+        self._sendto: Any = None
+
+    def startProtocol(self) -> None:  # noqa: N802 - Twisted's interface
+        port: Any = self.transport  # a udp.Port: its socket and read size are used below
+        host = port.getHost()
+        self.contact = b"<sip:uas@%s:%d>" % (_uri_host(host.host), host.port)
+        # Twisted reads 8 KiB by default: a bigger datagram would arrive cut, and look valid.
+        port.maxPacketSize = 65536
+        try:
+            port.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _UDP_BUFFER)
+            port.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _UDP_BUFFER)
+        except OSError:
+            pass  # the system's limits apply
+        # The socket's own sendto: Twisted's write() re-validates the address every time.
+        self._sendto = port.socket.sendto
+
+    def datagramReceived(self, data: bytes, addr: Any) -> None:  # noqa: N802
+        self.server.handle(data, self, addr)
+
+    def send(self, data: bytes, peer: Any) -> None:
+        server = self.server
+        if server.send_filter is not None and not server.send_filter(data, peer):
+            return
+        try:
+            self._sendto(data, peer)
+        except (OSError, TypeError):  # a full buffer or a closed port: UDP may lose it
+            server.stats.send_errors += 1
+
+
+_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+
+
+class _Framer:
+    """Cuts a TCP byte stream into SIP messages by their Content-Length (RFC 3261 §18.3)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buffer = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The complete messages ``data`` completes.
+
+        Raises:
+            ParseError: the stream cannot be framed any more (bad or huge length).
+        """
+        messages = []
+        buffer = (self.buffer + data).lstrip(b"\r\n")  # keep-alives between messages
+        while buffer:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > self.limit:
+                    raise ParseError("headers too long", _try_request(buffer[: self.limit]))
+                break
+            match = _CONTENT_LENGTH.search(buffer, 0, end + 2)
+            length = 0
+            if match is not None:
+                if not match[1].isdigit():
+                    raise ParseError("Content-Length is not a number", _try_request(buffer[:end]))
+                length = int(match[1])
+            total = end + 4 + length
+            if total > self.limit:
+                raise ParseError("message too large", _try_request(buffer[:end]))
+            if len(buffer) < total:
+                break
+            messages.append(buffer[:total])
+            buffer = buffer[total:].lstrip(b"\r\n")
+        self.buffer = buffer
+        return messages
+
+
+class _TcpConnection:
+    """The endpoint of one TCP connection, served by its own proc (a SpawnFactory handler)."""
+
+    reliable = True
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.open = True
+        host, peer = conn.getHost(), conn.getPeer()
+        self.peer = (peer.host, peer.port)
+        self.contact = b"<sip:uas@%s:%d;transport=tcp>" % (_uri_host(host.host), host.port)
+
+    def send(self, data: bytes, peer: Any) -> None:  # noqa: ARG002 - one peer per connection
+        if self.open:
+            try:
+                self.conn.write(data, wait=False)  # a session never waits on a slow peer
+            except Exception:
+                self.open = False  # the connection is gone; its sessions end by their timers
+
+
+def _try_request(head: bytes) -> Request | None:
+    try:
+        message = parse_message(head + b"\r\n\r\n", max_size=1 << 30)
+    except ParseError as exc:
+        return exc.request
+    return message if isinstance(message, Request) else None
+
+
+def _uri_host(host: str) -> bytes:
+    return (f"[{host}]" if ":" in host else host).encode()
+
+
+class SipServer:
+    """A SIP UAS whose every call is a supervised :class:`SessionActor`.
+
+    Example (in a proc)::
+
+        server = SipServer(Config(udp_port=0)).start()
+        print(server.udp_port, server.format_tree())
+        ...
+        server.stop()
+    """
+
+    def __init__(self, config: Config | None = None, **changes: Any) -> None:
+        config = config or Config()
+        self.config: Config = attrs.evolve(config, **changes) if changes else config
+        self.stats = Stats()
+        self.calls: dict[bytes, Call] = {}
+        """Live calls by Call-ID (their sessions are running, starting or restarting)."""
+        self.send_filter: Any = None
+        """Test hook: ``send_filter(data, peer) -> bool``; False drops the datagram."""
+        self.root: Supervisor | None = None
+        self._sessions: DynamicSupervisor | None = None
+        self._pending: Queue = Queue()
+        self._ports: list[Any] = []
+        self._udp: _Udp | None = None
+        self._tags = itertools.count(1)
+        self._tag_prefix = os.urandom(3).hex().encode()
+        self._crash_counter = 0
+        self._ended: dict[bytes, bytes] = {}
+        self._ended_old: dict[bytes, bytes] = {}
+        self._ended_timer: Any = None
+        self._idle: list[Event] = []
+        self._sessions_waiters: list[Event] = []
+        self.sdp = b""
+
+    # -- life cycle --------------------------------------------------------
+
+    def start(self) -> SipServer:
+        """Start the tree and the listeners (call from a proc); returns self."""
+        config = self.config
+        self.root = Supervisor(
+            [
+                ChildSpec(
+                    "sessions", start=self._start_sessions, type="supervisor", shutdown="infinity"
+                ),
+                ChildSpec("router", start=self._start_router, shutdown="brutal_kill"),
+            ],
+            strategy="rest_for_one",
+            max_restarts=3,
+            max_seconds=5,
+            name="sip_uas",
+        )
+        reactor = get_hub().reactor
+        if config.udp_port is not None:
+            self._udp = _Udp(self)
+            port = reactor.listenUDP(config.udp_port, self._udp, interface=config.host)
+            self._ports.append(port)
+        if config.tcp_port is not None:
+            factory = SpawnFactory(self._serve_tcp)
+            factory.noisy = False
+            port = reactor.listenTCP(config.tcp_port, factory, interface=config.host)
+            self._ports.append(port)
+        self.sdp = _sdp(config.host)
+        log.info(
+            "sip_uas.listening",
+            host=config.host,
+            udp_port=self.udp_port,
+            tcp_port=self.tcp_port,
+            max_sessions=config.max_sessions,
+        )
+        return self
+
+    @property
+    def udp_port(self) -> int | None:
+        return self._port_number("UDP")
+
+    @property
+    def tcp_port(self) -> int | None:
+        return self._port_number("TCP")
+
+    def _port_number(self, kind: str) -> int | None:
+        for port in self._ports:
+            host = port.getHost()
+            if host.type == kind:
+                return int(host.port)
+        return None
+
+    def stop(self) -> None:
+        """Close the listeners, then shut the tree down (sessions get Shutdown)."""
+        ports, self._ports = self._ports, []
+        for port in ports:
+            deferred = port.stopListening()
+            if deferred is not None:
+                block_on(deferred)
+        if self.root is not None and not self.root.dead:
+            self.root.stop()
+        if self._ended_timer is not None:
+            self._ended_timer.cancel()
+            self._ended_timer = None
+        self._ended.clear()
+        self._ended_old.clear()
+
+    @property
+    def sessions(self) -> DynamicSupervisor | None:
+        """The running sessions supervisor."""
+        return self._sessions
+
+    def running_sessions(self, timeout: float | None = None) -> DynamicSupervisor | None:
+        """The running sessions supervisor, waiting for its restart if it is down."""
+        sessions = self._sessions
+        if sessions is not None and not sessions.dead:
+            return sessions
+        started = Event()
+        self._sessions_waiters.append(started)
+        with Timeout(timeout, False):
+            return started.wait()  # type: ignore[no-any-return]
+        return None
+
+    def format_tree(self) -> str:
+        return "" if self.root is None else self.root.format_tree()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no call is live; False if ``timeout`` passed first."""
+        if self.calls:
+            idle = Event()
+            self._idle.append(idle)
+            with Timeout(timeout, False):
+                idle.wait()
+            if not idle.ready():
+                return False
+        # The last session's exit reached the supervisor's inbox just after it reached us:
+        # one turn lets the supervisor process it, so its counts are current on return.
+        sleep(0)
+        return True
+
+    # -- the tree's children ---------------------------------------------
+
+    def _start_sessions(self) -> DynamicSupervisor:
+        config = self.config
+        sessions = DynamicSupervisor(
+            ChildSpec("session", start=self._start_session, restart="transient", shutdown=1.0),
+            max_restarts=config.max_restarts,
+            max_seconds=config.max_seconds,
+            max_children=config.max_sessions,
+            name="sessions",
+        )
+        self._sessions = sessions
+        sessions.link(self._sessions_exited)
+        waiting, self._sessions_waiters = self._sessions_waiters, []
+        for event in waiting:
+            event.send(sessions)
+        return sessions
+
+    def _sessions_exited(self, sessions: DynamicSupervisor) -> None:
+        """Its calls died with it: forget them all (their sessions are gone)."""
+        if self._sessions is sessions:
+            self._sessions = None
+        calls = list(self.calls.values())
+        if calls:
+            log.warning("sessions.exited", sup_path=sessions.path, calls_lost=len(calls))
+        for call in calls:
+            self.forget(call)
+
+    def _start_session(self, call: Call) -> SessionActor | None:
+        if self.calls.get(call.call_id) is not call:
+            return None  # forgotten meanwhile (its supervisor died): nothing to serve
+        actor = SessionActor(self, call).start()
+        call.session = actor
+        return actor
+
+    def _start_router(self) -> Proc:
+        return spawn(self._route_new_calls)
+
+    def _route_new_calls(self) -> None:
+        """The router proc: one session per new INVITE, started by the sessions supervisor."""
+        get = self._pending.get
+        while True:
+            call: Call = get()
+            if self.calls.get(call.call_id) is not call:
+                continue
+            sessions = self._sessions
+            try:
+                if sessions is None:  # between two incarnations of the sessions supervisor
+                    self.forget(call)
+                    call.send(build_response(call.invite, 503, headers=((b"Retry-After", b"1"),)))
+                    continue
+                sessions.start_child(call)
+            except Exception as exc:
+                log.exception(
+                    "session.start_failed",
+                    call_id=call.call_id.decode(errors="replace"),
+                    error=repr(exc),
+                )
+                call.send(build_response(call.invite, 500, headers=((b"Retry-After", b"1"),)))
+                self.forget(call)
+
+    # -- TCP: one proc per connection ------------------------------------------
+
+    def _serve_tcp(self, conn: Any) -> None:
+        """A SpawnFactory handler: read, frame and route the connection's messages."""
+        endpoint = _TcpConnection(conn)
+        framer = _Framer(self.config.max_message_size)
+        try:
+            for chunk in conn:
+                try:
+                    messages = framer.feed(chunk)
+                except ParseError as exc:  # the stream is beyond repair: answer and close
+                    self.malformed(exc, endpoint, endpoint.peer)
+                    return
+                for message in messages:
+                    self.handle(message, endpoint, endpoint.peer)
+        except Exception as exc:  # a reset connection: nothing more to read
+            log.info("sip.tcp_lost", peer=repr(endpoint.peer), error=repr(exc))
+        finally:
+            endpoint.open = False
+            conn.loseConnection(wait=False)
+
+    # -- routing (never blocks: also called from MAIN_LOOP) -------------------
+
+    def handle(self, data: bytes, endpoint: Any, peer: Any) -> None:
+        """Parse and route one message from ``peer``; nothing it contains can raise out."""
+        stats = self.stats
+        stats.received += 1
+        try:
+            message = parse_message(data, self.config.max_message_size)
+        except ParseError as exc:
+            self.malformed(exc, endpoint, peer)
+            return
+        except Exception as exc:  # a parser bug must not take the listener down
+            self.malformed(ParseError(f"parser error {exc!r}"), endpoint, peer)
+            return
+        if type(message) is not Request:
+            if message is not None:  # a response: a UAS sent no request, so it is stray
+                stats.dropped += 1
+                log.info("sip.dropped", reason="stray response", peer=repr(peer))
+            return
+        try:
+            self._route(message, endpoint, peer)
+        except Exception as exc:
+            stats.dropped += 1
+            log.exception("sip.route_error", error=repr(exc), peer=repr(peer))
+
+    def _route(self, request: Request, endpoint: Any, peer: Any) -> None:
+        call_id = request.call_id
+        assert call_id is not None
+        call = self.calls.get(call_id)
+        if call is not None:
+            try:
+                call.mailbox.put(request)
+            except MailboxError:  # full (a peer flooding one call) or closed: drop it
+                self.stats.dropped += 1
+            return
+        method = request.method
+        if method == b"INVITE":
+            if request.to_tag is not None:  # a re-INVITE for a dialog we don't know
+                endpoint.send(build_response(request, 481), peer)
+            elif len(self.calls) >= self.config.max_sessions:
+                self.stats.rejected += 1
+                retry = b"%d" % self.config.retry_after
+                endpoint.send(
+                    build_response(request, 503, headers=((b"Retry-After", retry),)), peer
+                )
+            else:
+                self._new_call(request, endpoint, peer)
+            return
+        if method != b"ACK":  # nothing answers an ACK (here: for a call that ended)
+            self._answer_out_of_dialog(request, endpoint, peer)
+
+    def _answer_out_of_dialog(self, request: Request, endpoint: Any, peer: Any) -> None:
+        method = request.method
+        if method == b"BYE":
+            assert request.call_id is not None
+            ended = self._ended.get(request.call_id) or self._ended_old.get(request.call_id)
+            if ended is not None:
+                endpoint.send(ended, peer)  # our 200 was lost: say it again
+                return
+        if method in (b"BYE", b"CANCEL"):
+            code = 481
+        elif method == b"OPTIONS":
+            code = 200
+        else:
+            code = 501
+        endpoint.send(build_response(request, code), peer)
+
+    def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
+        stats = self.stats
+        stats.calls += 1
+        crash = invite.header(b"x-crash") == b"1"
+        rate = self.config.crash_rate
+        if rate > 0:
+            before = int((stats.calls - 1) * rate)
+            crash = crash or int(stats.calls * rate) != before
+        tag = b"%s%x" % (self._tag_prefix, next(self._tags))
+        call = Call(invite, endpoint, peer, tag, self.config.mailbox_capacity, crash=crash)
+        self.calls[call.call_id] = call
+        self._pending.put(call)
+
+    def malformed(self, error: ParseError, endpoint: Any, peer: Any) -> None:
+        """Answer 400 if the request can be addressed (never to an ACK), else drop; log it."""
+        self.stats.malformed += 1
+        request = error.request
+        replied = request is not None and request.method != b"ACK"
+        if replied:
+            assert request is not None
+            endpoint.send(build_response(request, 400, reason=b"Bad Request"), peer)
+        log.warning("sip.malformed", reason=error.reason, replied=replied, peer=repr(peer))
+
+    # -- calls ending ------------------------------------------------------
+
+    def call_ended(self, call: Call, bye_response: bytes) -> None:
+        """A call ended by BYE: keep the 200 for a while, for retransmitted BYEs (Timer J)."""
+        self.stats.completed += 1
+        self._ended[call.call_id] = bye_response
+        if self._ended_timer is None:
+            self._ended_timer = get_hub().schedule_call_global(64 * self.config.t1, self._age)
+
+    def _age(self) -> None:
+        self._ended_old, self._ended = self._ended, {}
+        self._ended_timer = None
+        if self._ended_old:
+            self._ended_timer = get_hub().schedule_call_global(64 * self.config.t1, self._age)
+
+    def forget(self, call: Call) -> None:
+        """Drop a call's routing state (its session has ended for good)."""
+        calls = self.calls
+        if calls.get(call.call_id) is call:
+            del calls[call.call_id]
+            call.mailbox.close()
+            if not calls and self._idle:
+                idle, self._idle = self._idle, []
+                for event in idle:
+                    event.send(None)
+
+
+def _sdp(host: str) -> bytes:
+    family = b"IP6" if ":" in host else b"IP4"
+    address = host.encode()
+    return (
+        b"v=0\r\n"
+        b"o=eventlib 1 1 IN %s %s\r\n"
+        b"s=eventlib sip_uas\r\n"
+        b"c=IN %s %s\r\n"
+        b"t=0 0\r\n"
+        b"m=audio 6000 RTP/AVP 0\r\n"
+        b"a=rtpmap:0 PCMU/8000\r\n"
+    ) % (family, address, family, address)

@@ -1,0 +1,279 @@
+"""One call, one actor: the INVITE server transaction and dialog as sequential green code.
+
+A :class:`Call` is the routing state the listener keeps for a Call-ID: the
+initial INVITE, where replies go, and the mailbox every later request for
+that Call-ID is put into. It outlives the session that serves it, so a
+session restarted by its supervisor finds the call, and the requests that
+arrived meanwhile, where its predecessor left them.
+
+:class:`SessionActor` runs RFC 3261's server side of one call: 100 Trying,
+180 Ringing, 200 OK with SDP retransmitted with Timer G doubling from T1 to
+T2 until the ACK (Timer H = 64*T1 ends the wait), then BYE → 200 OK. A
+CANCEL before the 200 gets a 200 and the INVITE a 487. Each step is a
+``mailbox.receive(timeout=...)``: no callbacks, no state machine table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import structlog
+
+from eventlib import Proc, TimeoutError, get_hub
+from eventlib.mailbox import Mailbox
+from eventlib.supervisor import exit_reason
+from examples.sip_uas.message import Request, build_response
+
+if TYPE_CHECKING:
+    from examples.sip_uas.server import SipServer
+
+__all__ = ["Call", "Endpoint", "InjectedCrash", "SessionActor"]
+
+log = structlog.get_logger("sip_uas")
+
+_ACK = b"ACK"
+_BYE = b"BYE"
+_CANCEL = b"CANCEL"
+_INVITE = b"INVITE"
+_OPTIONS = b"OPTIONS"
+
+
+class InjectedCrash(RuntimeError):
+    """Raised by a session told to crash (``X-Crash: 1`` or the crash rate)."""
+
+
+class Endpoint(Protocol):
+    """Where replies leave: a UDP port or one TCP connection."""
+
+    reliable: bool
+    contact: bytes
+
+    def send(self, data: bytes, peer: Any) -> None: ...
+
+
+class Call:
+    """The listener's record of one Call-ID; it survives restarts of its session."""
+
+    __slots__ = (
+        "call_id",
+        "crash",
+        "endpoint",
+        "incarnation",
+        "invite",
+        "mailbox",
+        "peer",
+        "session",
+        "to_tag",
+    )
+
+    def __init__(
+        self,
+        invite: Request,
+        endpoint: Endpoint,
+        peer: Any,
+        to_tag: bytes,
+        mailbox_capacity: int,
+        *,
+        crash: bool = False,
+    ) -> None:
+        assert invite.call_id is not None
+        self.call_id: bytes = invite.call_id
+        self.invite = invite
+        self.endpoint = endpoint
+        self.peer = peer
+        self.to_tag = to_tag
+        self.mailbox = Mailbox(mailbox_capacity)
+        self.crash = crash
+        self.incarnation = 0
+        self.session: SessionActor | None = None
+
+    def send(self, data: bytes) -> None:
+        self.endpoint.send(data, self.peer)
+
+    def __repr__(self) -> str:
+        return f"<Call {self.call_id.decode(errors='replace')} incarnation={self.incarnation}>"
+
+
+class SessionActor:
+    """The actor serving one :class:`Call`: its proc runs :meth:`run` to the end of the call.
+
+    Its mailbox is the call's (``actor.mailbox``); ``actor.proc`` is what the
+    supervisor watches.
+    """
+
+    __slots__ = ("call", "proc", "server")
+
+    def __init__(self, server: SipServer, call: Call) -> None:
+        self.server = server
+        self.call = call
+        self.proc: Proc | None = None
+
+    @property
+    def mailbox(self) -> Mailbox:
+        return self.call.mailbox
+
+    def start(self) -> SessionActor:
+        proc = self.proc = Proc(name="sip-session")
+        proc.run(self.run)
+        proc.link(self._exited)
+        return self
+
+    # -- the call, step by step ------------------------------------------
+
+    def run(self) -> None:
+        """Serve the call from its INVITE to its BYE (or CANCEL, or Timer H)."""
+        call = self.call
+        config = self.server.config
+        invite = call.invite
+        resumed = call.incarnation > 0  # restarted: 100 Trying went out already
+        call.incarnation += 1
+        if not resumed:
+            call.send(build_response(invite, 100))
+            if call.crash:
+                raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
+        ringing = build_response(invite, 180, to_tag=call.to_tag)
+        call.send(ringing)
+        if config.ring_seconds > 0 and self._ring(ringing, config.ring_seconds):
+            return  # cancelled
+        ok = build_response(
+            invite,
+            200,
+            to_tag=call.to_tag,
+            headers=(
+                (b"Contact", call.endpoint.contact),
+                (b"Content-Type", b"application/sdp"),
+            ),
+            body=self.server.sdp,
+        )
+        outcome = self._send_final(ok)
+        if outcome == _ACK:
+            self._confirmed(ok)
+
+    def _ring(self, ringing: bytes, seconds: float) -> bool:
+        """Ring for ``seconds``; True if a CANCEL ended the call (487 sent and ACKed)."""
+        call = self.call
+        clock = get_hub().clock
+        deadline = clock() + seconds
+        receive = call.mailbox.receive
+        while (left := deadline - clock()) > 0:
+            try:
+                request = receive(None, left)
+            except TimeoutError:
+                break
+            method = request.method
+            if method == _CANCEL:
+                call.send(build_response(request, 200, to_tag=call.to_tag))
+                self.server.stats.cancelled += 1
+                self._send_final(build_response(call.invite, 487, to_tag=call.to_tag))
+                return True
+            if method == _INVITE:
+                call.send(ringing)  # a retransmitted INVITE gets the last response again
+            else:
+                self._out_of_order(request)
+        return False
+
+    def _send_final(self, final: bytes) -> bytes:
+        """Send a final response until ACKed (Timer G); return ACK, BYE or b"" (Timer H)."""
+        call = self.call
+        server = self.server
+        config = server.config
+        clock = get_hub().clock
+        receive = call.mailbox.receive
+        reliable = call.endpoint.reliable
+        t2 = config.t2
+        interval = config.t1
+        deadline = clock() + 64 * config.t1  # Timer H
+        invite_cseq = call.invite.cseq
+        call.send(final)
+        while True:
+            left = deadline - clock()
+            if left <= 0:
+                server.stats.timer_h += 1
+                log.info("session.timer_h", call_id=call.call_id.decode(errors="replace"))
+                return b""
+            try:
+                request = receive(None, left if reliable or interval > left else interval)
+            except TimeoutError:
+                if not reliable and clock() < deadline:
+                    call.send(final)  # Timer G
+                    server.stats.retransmissions += 1
+                    interval = min(2 * interval, t2)
+                continue
+            method = request.method
+            if method == _ACK:
+                return _ACK
+            if method == _INVITE and request.cseq == invite_cseq:
+                call.send(final)
+            elif method == _BYE:  # the ACK was lost, the BYE was not: the call ends
+                self._bye(request)
+                return _BYE
+            elif method == _CANCEL:
+                call.send(build_response(request, 200, to_tag=call.to_tag))  # too late
+            else:
+                self._out_of_order(request)
+
+    def _confirmed(self, ok: bytes) -> None:
+        """The dialog is up: wait for BYE; answer retransmissions and stray requests."""
+        call = self.call
+        receive = call.mailbox.receive
+        timeout = self.server.config.session_timeout
+        invite_cseq = call.invite.cseq
+        while True:
+            try:
+                request = receive(None, timeout)
+            except TimeoutError:
+                self.server.stats.expired += 1
+                log.info("session.expired", call_id=call.call_id.decode(errors="replace"))
+                return
+            method = request.method
+            if method == _BYE:
+                self._bye(request)
+                return
+            if method == _ACK:
+                continue  # a retransmitted ACK
+            if method == _INVITE and request.cseq == invite_cseq:
+                call.send(ok)  # our 200 crossed its retransmission
+            else:
+                self._out_of_order(request)
+
+    def _bye(self, bye: Request) -> None:
+        response = build_response(bye, 200, to_tag=self.call.to_tag)
+        self.call.send(response)
+        self.server.call_ended(self.call, response)
+
+    def _out_of_order(self, request: Request) -> None:
+        method = request.method
+        if method == _ACK:
+            return
+        if method == _OPTIONS:
+            code = 200
+        elif method == _INVITE:
+            code = 500  # a re-INVITE while the first is pending (RFC 3261 §14.2)
+        else:
+            code = 501
+        self.call.send(build_response(request, code, to_tag=self.call.to_tag))
+
+    # -- exit --------------------------------------------------------------
+
+    def _exited(self, proc: Proc) -> None:
+        """Link listener: forget the call unless the supervisor will restart the session."""
+        reason = exit_reason(proc)
+        call = self.call
+        if reason in ("error", "killed"):  # transient: the supervisor restarts it
+            server = self.server
+            server.stats.crashes += 1
+            error = proc.exc_info()[1]
+            log.error(
+                "session.crashed",
+                sup_path=proc.supervisor_path,
+                proc_id=proc.id,
+                call_id=call.call_id.decode(errors="replace"),
+                incarnation=call.incarnation,
+                error=repr(error),
+            )
+            return
+        self.server.forget(call)
+
+    def __repr__(self) -> str:
+        state = "new" if self.proc is None else f"proc={self.proc.id}"
+        return f"<SessionActor {self.call.call_id.decode(errors='replace')} {state}>"
