@@ -449,6 +449,7 @@ def main(argv=None):
         payload = {"n": args.n, "mib": args.mib, "repeat": args.repeat, "rounds": args.rounds}
         payload |= {"python": platform.python_version(), "targets": targets}
         payload["libraries"] = list(reports.values())
+        payload["units"] = {bench: f"{UNITS[bench]} (higher is better)" for bench in BENCHMARKS}
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
     if any("error" in r for r in reports.values()):
         sys.exit(1)
