@@ -30,15 +30,15 @@ The exit status is 1 if a worker failed (a missed target is a result, not a fail
 
 import argparse
 import gc
-import importlib.metadata
 import json
 import math
 import platform
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import harness  # benchmarks/harness.py, beside this script
 
 LIBRARIES = ("eventlib", "twisted", "asyncio", "asyncio+uvloop", "gevent")
 BENCHMARKS = ("round-trip", "throughput")
@@ -340,34 +340,14 @@ WORKERS = {
 
 
 def run_worker(lib, n, mib, repeat):
-    try:
-        results = WORKERS[lib](n, mib, repeat)
-    except ModuleNotFoundError as exc:
-        print(json.dumps({"library": lib, "skipped": f"not installed: {exc.name}"}))
-        return
-    if lib == "eventlib":
-        version = getattr(sys.modules["eventlib"], "__version__", "checkout")
-        version += f" (Twisted {importlib.metadata.version('twisted')})"
-    elif lib == "asyncio":
-        version = platform.python_version()
-    else:
-        version = importlib.metadata.version(lib.removeprefix("asyncio+"))
-    print(json.dumps({"library": lib, "version": version, "results": results}))
+    harness.run_worker(WORKERS, lib, n, mib, repeat)
 
 
 # --- parent ----------------------------------------------------------------------------
 
 
 def spawn_worker(lib, n, mib, repeat):
-    cmd = [sys.executable, *(f"-W{opt}" for opt in sys.warnoptions), __file__]
-    cmd += ["--worker", lib, "--n", str(n), "--mib", str(mib), "--repeat", str(repeat)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.stderr:
-        sys.stderr.write(f"[{lib} worker stderr]\n{proc.stderr}")
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        return {"library": lib, "error": f"worker exited with status {proc.returncode}"}
-    return json.loads(lines[-1])
+    return harness.spawn_worker(__file__, lib, {"--n": n, "--mib": mib, "--repeat": repeat})
 
 
 def best_of(first, second):

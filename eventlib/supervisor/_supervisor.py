@@ -637,7 +637,8 @@ class Supervisor(Proc):
         """Start a stopped child again (does not count toward intensity)."""
         return self._call(self._do_restart_child, child_id)
 
-    def _do_restart_child(self, child_id: Any) -> Any:
+    def _stopped_child(self, child_id: Any) -> _Child:
+        """The child ``child_id`` if it is stopped (OTP: restart/delete need that)."""
         child = self._by_id.get(child_id)
         if child is None:
             raise ChildNotFound(child_id)
@@ -645,6 +646,10 @@ class Supervisor(Proc):
             raise ChildRestarting(child_id)
         if child.proc is not None:
             raise ChildRunning(child_id)
+        return child
+
+    def _do_restart_child(self, child_id: Any) -> Any:
+        child = self._stopped_child(child_id)
         self._start_child_proc(child)
         return child.handle
 
@@ -653,14 +658,7 @@ class Supervisor(Proc):
         self._call(self._do_delete_child, child_id)
 
     def _do_delete_child(self, child_id: Any) -> None:
-        child = self._by_id.get(child_id)
-        if child is None:
-            raise ChildNotFound(child_id)
-        if child.restarting:
-            raise ChildRestarting(child_id)
-        if child.proc is not None:
-            raise ChildRunning(child_id)
-        self._remove(child)
+        self._remove(self._stopped_child(child_id))
 
     def get_childspec(self, child_id: Any) -> ChildSpec:
         """The spec of a child. Raises ChildNotFound."""
