@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -134,6 +134,49 @@ class _Child:
 _start_order = itertools.count()
 
 
+class _Children:
+    """Children in start order, with O(1) append, removal and membership.
+
+    A DynamicSupervisor may hold tens of thousands of children that come and
+    go (one per call); a list made every exit O(n).
+    """
+
+    __slots__ = ("_order",)
+
+    def __init__(self) -> None:
+        self._order: dict[_Child, None] = {}
+
+    def append(self, child: _Child) -> None:
+        self._order[child] = None
+
+    def remove(self, child: _Child) -> None:
+        try:
+            del self._order[child]
+        except KeyError:
+            raise ValueError(f"{child!r} is not a child here") from None
+
+    def clear(self) -> None:
+        self._order.clear()
+
+    def index(self, child: _Child) -> int:
+        return list(self._order).index(child)
+
+    def __getitem__(self, index: slice) -> list[_Child]:
+        return list(self._order)[index]
+
+    def __contains__(self, child: object) -> bool:
+        return child in self._order
+
+    def __iter__(self) -> Iterator[_Child]:
+        return iter(self._order)
+
+    def __reversed__(self) -> Iterator[_Child]:
+        return reversed(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
 class Supervisor(Proc):
     """A proc that starts children in order and restarts them by OTP's rules.
 
@@ -192,7 +235,7 @@ class Supervisor(Proc):
         self.backoff = backoff
         specs = list(children)
         self._check_specs(specs)
-        self._children: list[_Child] = []  # in start order
+        self._children = _Children()  # in start order
         self._by_id: dict[Any, _Child] = {}
         self._by_proc: dict[int, _Child] = {}
         self._restart_times: collections.deque[float] = collections.deque()
