@@ -791,9 +791,11 @@ class Supervisor(Proc):
             else:
                 where = f"proc={proc.id} {'running' if not proc.dead else 'exited'}"
             label = child.id if not self._dynamic else f"{child.id}{list(child.spec.args)!r}"
+            # A child supervisor also shows the restarts it made among its own children.
+            made = f" made={proc.total_restarts}" if isinstance(proc, Supervisor) else ""
             lines.append(
                 f"{indent}{label} [{child.spec.type.value} {child.spec.restart.value} "
-                f"{where} restarts={child.restarts}]"
+                f"{where} restarts={child.restarts}{made}]"
             )
             if isinstance(proc, Supervisor) and not proc.dead:
                 proc._format_children(lines, indent + "  ")

@@ -169,3 +169,34 @@ def test_repr_names_the_supervisor_path_and_child_count(virtual_clock, lab):
     sup = Supervisor([lab.spec("a"), lab.spec("b")], name="root")
     assert repr(sup) == f"<Supervisor 'root' proc={sup.id} children=2>"
     sup.stop()
+
+
+def test_format_tree_shows_restarts_made_by_a_nested_supervisor(virtual_clock, hub_errors):
+    """A nested supervisor's line shows how many restarts it made (made=N)."""
+    import eventlib
+    from eventlib.supervisor import ChildSpec, Supervisor
+
+    hub_errors.expect(RuntimeError)
+
+    def crash_once(state={"crashed": False}):  # noqa: B006 - shared on purpose
+        if not state["crashed"]:
+            state["crashed"] = True
+            raise RuntimeError("once")
+        eventlib.sleep(100)
+
+    inner = []
+
+    def start_inner():
+        sup = Supervisor(
+            [ChildSpec("flaky", start=lambda: eventlib.spawn(crash_once))], max_restarts=3
+        )
+        inner.append(sup)
+        return sup
+
+    root = Supervisor([ChildSpec("inner", start=start_inner, type="supervisor")], name="root")
+    eventlib.sleep(1)
+    tree = root.format_tree()
+    assert "inner [supervisor permanent" in tree
+    assert "restarts=0 made=1" in tree
+    assert "flaky [worker permanent" in tree
+    root.stop()
