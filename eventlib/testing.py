@@ -19,7 +19,8 @@ depends on eventlib gets these fixtures:
 ``hub_errors``
     An :class:`ErrorRecorder`. With either fixture, an error reported to the
     hub's error hook (a proc that crashed, a link listener that raised) fails
-    the test unless the test expected it: ``hub_errors.expect(ValueError)``.
+    the test unless the test expected it: ``hub_errors.expect(ValueError)``,
+    or received it itself from the proc's ``wait()``.
 
 Every test run through these fixtures has a real-time limit (30 s unless the
 ``eventlib_time_limit`` ini option or ``@pytest.mark.eventlib(time_limit=...)``
@@ -89,8 +90,18 @@ class ErrorRecorder:
 
     @property
     def unexpected(self) -> list[HubError]:
+        """Errors neither expected nor received by the test itself.
+
+        A crashed proc whose exception the test got back from ``wait()`` (or
+        ``waitall``) was handled by the test, so it is not unexpected.
+        """
         expected = tuple(self._expected)
-        return [error for error in self.errors if not isinstance(error.exception, expected)]
+        return [
+            error
+            for error in self.errors
+            if not isinstance(error.exception, expected)
+            and not getattr(error.context, "exception_observed", False)
+        ]
 
     def check(self) -> None:
         """Fail the current test if an unexpected error was reported."""

@@ -155,7 +155,7 @@ class Source:
         assert done.wait() == 42
     """
 
-    __slots__ = ("__weakref__", "_exc", "_links", "_name", "_result")
+    __slots__ = ("__weakref__", "_exc", "_links", "_name", "_result", "exception_observed")
 
     def __init__(self, name: Any = None) -> None:
         self._name = name
@@ -164,6 +164,8 @@ class Source:
         # Links and waiters in registration order, keyed by (listener, kind):
         # they are notified in the order they were made, as in the classic API.
         self._links: dict[tuple[Any, int], Any] | None = None
+        self.exception_observed = False
+        """True once wait() has raised this source's exception in someone."""
 
     @property
     def name(self) -> Any:
@@ -367,6 +369,7 @@ class Source:
             if self._result is NOT_USED:  # a silent timeout
                 return None
         if self._exc is not None:
+            self.exception_observed = True
             raise_throw_args(self._exc)
         return self._result
 

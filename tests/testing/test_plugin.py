@@ -207,3 +207,20 @@ def test_ini_time_limit(pytester):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RealTimeLimitError*"])
+
+
+def test_crash_the_test_waited_for_is_not_unexpected(pytester):
+    """A crash whose exception the test received from wait() needs no expect()."""
+    result = run(
+        pytester,
+        """
+        import pytest
+        import eventlib
+
+        def test_waits_for_the_crash(virtual_clock):
+            proc = eventlib.spawn(lambda: 1 / 0)
+            with pytest.raises(ZeroDivisionError):
+                proc.wait()
+        """,
+    )
+    result.assert_outcomes(passed=1)
