@@ -307,8 +307,17 @@ class Supervisor(Proc):
                     self._ready.send_exception(
                         start_error or SupervisorNotRunning(f"supervisor {self.path!r} exited")
                     )
+                self._refuse_pending_requests()
             if _LOG.enabled:
                 _log.debug("supervisor.shutdown", sup_path=self.path, proc_id=self.id)
+
+    def _refuse_pending_requests(self) -> None:
+        """Answer the API requests still queued when the supervisor exits: it is gone."""
+        inbox = self._inbox
+        while inbox:
+            message = inbox.get_nowait()
+            if message[0] == "call":
+                message[3].send_exception(SupervisorNotRunning(f"supervisor {self.path!r} exited"))
 
     def _init_children(self, specs: list[ChildSpec]) -> None:
         for spec in specs:
@@ -331,9 +340,17 @@ class Supervisor(Proc):
             elif kind == "call":
                 _, method, args, reply = message
                 try:
-                    reply.send(method(*args))
+                    result = method(*args)
                 except SupervisorError as exc:
                     reply.send_exception(exc)
+                except BaseException:
+                    # Killed in the middle of the request: its caller must not wait forever.
+                    reply.send_exception(
+                        SupervisorNotRunning(f"supervisor {self.path!r} exited during the call")
+                    )
+                    raise
+                else:
+                    reply.send(result)
             elif kind == "retry":
                 self._retry(message[1])
             elif kind == "stop":
@@ -643,6 +660,15 @@ class Supervisor(Proc):
         finally:
             self.unlink(supervisor_died)
 
+    def _request(self, method: Callable[..., Any], *args: Any) -> Event:
+        """Queue an API call without waiting; the Event gets its outcome. Safe from anywhere."""
+        reply = Event()
+        if self.dead:
+            reply.send_exception(SupervisorNotRunning(f"supervisor {self.path!r} is not running"))
+        else:
+            self._inbox.put(("call", method, args, reply))
+        return reply
+
     def start_child(self, spec: ChildSpec) -> Any:
         """Add and start a child; return what its start function returned (None if ignored).
 
@@ -651,6 +677,16 @@ class Supervisor(Proc):
         """
         self._check_spec(spec)
         return self._call(self._do_start_child, spec)
+
+    def start_child_nowait(self, spec: ChildSpec) -> Event:
+        """Like :meth:`start_child`, but never blocks: safe from MAIN_LOOP (a Twisted callback).
+
+        Returns:
+            an Event that gets what the start function returned, or the error
+            :meth:`start_child` would raise.
+        """
+        self._check_spec(spec)
+        return self._request(self._do_start_child, spec)
 
     def _do_start_child(self, spec: ChildSpec) -> Any:
         existing = self._by_id.get(spec.id)
@@ -898,6 +934,19 @@ class DynamicSupervisor(Supervisor):
             SupervisorError: ``max_children`` live children already.
         """
         return self._call(self._do_start_dynamic, args)
+
+    def start_child_nowait(self, *args: Any) -> Event:
+        """Like :meth:`start_child`, but never blocks: safe from MAIN_LOOP (a Twisted callback).
+
+        For a server that starts one child per request from a protocol callback::
+
+            def datagramReceived(self, data, address):
+                sessions.start_child_nowait(data, address)
+
+        Returns:
+            an Event that gets what the start function returned, or the error.
+        """
+        return self._request(self._do_start_dynamic, args)
 
     def _do_start_dynamic(self, args: tuple[Any, ...]) -> Any:
         if self.max_children is not None and len(self._children) >= self.max_children:
