@@ -16,7 +16,7 @@ from eventlib._timeout import Timeout
 from eventlib.hub import get_hub
 from eventlib.log import STATE as _LOG
 from eventlib.log import get_logger
-from eventlib.proc import ExitReason, Proc, current_proc
+from eventlib.proc import ExitReason, Proc, Source, current_proc
 from eventlib.supervisor._errors import (
     AlreadyPresent,
     AlreadyStarted,
@@ -660,9 +660,9 @@ class Supervisor(Proc):
         finally:
             self.unlink(supervisor_died)
 
-    def _request(self, method: Callable[..., Any], *args: Any) -> Event:
-        """Queue an API call without waiting; the Event gets its outcome. Safe from anywhere."""
-        reply = Event()
+    def _request(self, method: Callable[..., Any], *args: Any) -> Source:
+        """Queue an API call without waiting; the Source gets its outcome. Safe from anywhere."""
+        reply = Source(f"{self.path} request")
         if self.dead:
             reply.send_exception(SupervisorNotRunning(f"supervisor {self.path!r} is not running"))
         else:
@@ -678,12 +678,13 @@ class Supervisor(Proc):
         self._check_spec(spec)
         return self._call(self._do_start_child, spec)
 
-    def start_child_nowait(self, spec: ChildSpec) -> Event:
+    def start_child_nowait(self, spec: ChildSpec) -> Source:
         """Like :meth:`start_child`, but never blocks: safe from MAIN_LOOP (a Twisted callback).
 
         Returns:
-            an Event that gets what the start function returned, or the error
-            :meth:`start_child` would raise.
+            a Source that gets what the start function returned, or the error
+            :meth:`start_child` would raise: ``wait()`` for it in a proc, or
+            ``link()`` a callback to it from Twisted code.
         """
         self._check_spec(spec)
         return self._request(self._do_start_child, spec)
@@ -935,16 +936,17 @@ class DynamicSupervisor(Supervisor):
         """
         return self._call(self._do_start_dynamic, args)
 
-    def start_child_nowait(self, *args: Any) -> Event:
+    def start_child_nowait(self, *args: Any) -> Source:
         """Like :meth:`start_child`, but never blocks: safe from MAIN_LOOP (a Twisted callback).
 
         For a server that starts one child per request from a protocol callback::
 
             def datagramReceived(self, data, address):
-                sessions.start_child_nowait(data, address)
+                started = sessions.start_child_nowait(data, address)
+                started.link_exception(lambda source: self.refuse(address))
 
         Returns:
-            an Event that gets what the start function returned, or the error.
+            a Source that gets what the start function returned, or the error.
         """
         return self._request(self._do_start_dynamic, args)
 

@@ -17,7 +17,7 @@ def sleeper(*args):
 
 
 def test_dynamic_start_from_main_loop(virtual_clock):
-    """A Twisted callback can start dynamic children; the Event gets each proc."""
+    """A Twisted callback can start dynamic children; the Source gets each proc."""
     sessions = DynamicSupervisor(ChildSpec("s", start=lambda n: eventlib.spawn(sleeper, n)))
     events = []
     for n in range(3):
@@ -30,7 +30,7 @@ def test_dynamic_start_from_main_loop(virtual_clock):
 
 
 def test_static_start_from_main_loop_reports_errors(virtual_clock):
-    """start_child_nowait's Event carries the error start_child would raise."""
+    """start_child_nowait's Source carries the error start_child would raise."""
     spec = ChildSpec("a", start=lambda: eventlib.spawn(sleeper))
     sup = Supervisor([spec])
     outcome = []
@@ -69,3 +69,24 @@ def test_requests_pending_when_the_supervisor_dies_are_refused(virtual_clock):
         with pytest.raises(SupervisorNotRunning):
             event.wait()
     assert virtual_clock.now() == 1
+
+
+def test_failure_can_be_handled_by_a_callback_in_main_loop(virtual_clock, hub_errors):
+    """Twisted code links a callback to the Source to hear about a failed start."""
+    hub_errors.expect(ValueError)
+
+    def bad_start():
+        raise ValueError("no room")
+
+    sessions = DynamicSupervisor(ChildSpec("s", start=bad_start))
+    refused = []
+
+    def from_twisted():
+        started = sessions.start_child_nowait()
+        started.link_exception(lambda source: refused.append(source.exc_info()[1]))
+
+    eventlib.schedule_call_global(0, from_twisted)
+    eventlib.sleep(1)
+    [error] = refused
+    assert "no room" in str(error)
+    sessions.stop()
