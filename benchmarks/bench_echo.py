@@ -415,11 +415,7 @@ def main(argv=None):
     if args.worker:
         run_worker(args.worker, args.n, args.mib, args.repeat)
         return
-    libs = LIBRARIES
-    if args.only:
-        libs = tuple(lib.strip() for lib in args.only.split(",") if lib.strip())
-        if unknown := [lib for lib in libs if lib not in LIBRARIES]:
-            parser.error(f"unknown libraries: {', '.join(unknown)}")
+    libs = harness.select_libraries(parser, args.only, LIBRARIES)
     reports = {lib: spawn_worker(lib, args.n, args.mib, args.repeat) for lib in libs}
     for _ in range(args.rounds - 1):
         for lib in libs:

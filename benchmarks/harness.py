@@ -48,3 +48,13 @@ def spawn_worker(script: str, lib: str, options: dict[str, Any]) -> dict[str, An
     if proc.returncode != 0 or not lines:
         return {"library": lib, "error": f"worker exited with status {proc.returncode}"}
     return dict(json.loads(lines[-1]))
+
+
+def select_libraries(parser: Any, only: str | None, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The libraries named by ``--only a,b`` (all of ``known`` without it)."""
+    if not only:
+        return known
+    chosen = tuple(lib.strip() for lib in only.split(",") if lib.strip())
+    if unknown := [lib for lib in chosen if lib not in known]:
+        parser.error(f"unknown libraries: {', '.join(unknown)}")
+    return chosen
