@@ -8,13 +8,12 @@ from collections.abc import Generator
 from typing import Any
 
 import attrs
-from greenlet import getcurrent
 
 from eventlib._timeout import Timeout
 from eventlib.hub import (
-    BlockingInMainLoopError,
     TimeoutError,
     Waiter,
+    check_not_main_loop,
     exception_from_throw_args,
     get_hub,
     raise_throw_args,
@@ -155,8 +154,7 @@ class Event:
             if timeout is not None and timeout <= 0:
                 return timeout_now(throw_args)
             hub = get_hub()
-            if getcurrent() is hub.greenlet:
-                raise BlockingInMainLoopError("Event.wait()")
+            check_not_main_loop(hub, "Event.wait()")
             waiter = Waiter(hub)
             self._waiters.append(waiter)
             try:

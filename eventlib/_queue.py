@@ -8,10 +8,14 @@ from collections import deque
 from typing import Any
 
 import attrs
-from greenlet import getcurrent
 
 from eventlib._event import wait_with_timeout
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub, raise_throw_args
+from eventlib.hub import (
+    Waiter,
+    check_not_main_loop,
+    get_hub,
+    raise_throw_args,
+)
 from eventlib.hub._waiter import ThrowArgs
 
 __all__ = ["Channel", "Empty", "Full", "Queue", "QueueStatistics"]
@@ -147,8 +151,7 @@ class Queue:
         if not block or (timeout is not None and timeout <= 0):
             raise Full
         hub = get_hub()
-        if getcurrent() is hub.greenlet:
-            raise BlockingInMainLoopError(f"{what} on a full queue")
+        check_not_main_loop(hub, f"{what} on a full queue")
         waiter = Waiter(hub)
         entry = (waiter, item)
         self._putters.append(entry)
@@ -197,8 +200,7 @@ class Queue:
         if not block or (timeout is not None and timeout <= 0):
             raise Empty
         hub = get_hub()
-        if getcurrent() is hub.greenlet:
-            raise BlockingInMainLoopError("Queue.get() on an empty queue")
+        check_not_main_loop(hub, "Queue.get() on an empty queue")
         waiter = Waiter(hub)
         self._getters.append(waiter)
         try:

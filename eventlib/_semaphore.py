@@ -7,10 +7,9 @@ from types import TracebackType
 from typing import Any
 
 import attrs
-from greenlet import getcurrent
 
 from eventlib._event import Event, wait_with_timeout
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
+from eventlib.hub import Waiter, check_not_main_loop, get_hub
 
 __all__ = [
     "BoundedSemaphore",
@@ -66,8 +65,7 @@ class Semaphore:
         if not blocking or (timeout is not None and timeout <= 0):
             return False
         hub = get_hub()
-        if getcurrent() is hub.greenlet:
-            raise BlockingInMainLoopError("Semaphore.acquire()")
+        check_not_main_loop(hub, "Semaphore.acquire()")
         waiter = Waiter(hub)
         self._waiters.append(waiter)
         try:

@@ -18,10 +18,10 @@ from greenlet import greenlet as Greenlet  # noqa: N812
 
 from eventlib._timeout import Timeout, TimeoutError, exc_after, with_timeout
 from eventlib.hub import (
-    BlockingInMainLoopError,
     Hub,
     Timer,
     Waiter,
+    check_not_main_loop,
     get_fileno,
     get_hub,
     peek_hub,
@@ -216,8 +216,7 @@ def select(
     ``([], [], [])`` on timeout. A descriptor may appear in several lists.
     """
     hub = get_hub()
-    if getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("select()")
+    check_not_main_loop(hub, "select()")
     # One wait per descriptor and direction, however many lists name it (as the classic did).
     wanted: dict[int, list[Any]] = {}
     for index, fds in enumerate((read_list, write_list, error_list)):

@@ -5,9 +5,7 @@ from __future__ import annotations
 import errno
 import os
 
-from greenlet import getcurrent
-
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub, peek_hub
+from eventlib.hub import Waiter, check_not_main_loop, get_hub, peek_hub
 
 __all__ = ["closed_error", "deadline_after", "notify_closed", "wait_fd"]
 
@@ -54,8 +52,7 @@ def wait_fd(
         BlockingInMainLoopError: called from MAIN_LOOP.
     """
     hub = get_hub()
-    if getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("a green I/O call that has to wait")
+    check_not_main_loop(hub, "a green I/O call that has to wait")
     remaining = 0.0
     if deadline is not None:
         if timeout_exc is None:

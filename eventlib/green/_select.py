@@ -6,9 +6,7 @@ import select as _stdlib_select
 from collections.abc import Iterable
 from typing import Any
 
-from greenlet import getcurrent
-
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_fileno, get_hub
+from eventlib.hub import Waiter, check_not_main_loop, get_fileno, get_hub
 
 __all__ = ["select"]
 
@@ -41,8 +39,7 @@ def select(
     if ready[0] or ready[1] or ready[2] or timeout == 0:
         return ready
     hub = get_hub()
-    if getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("select()")
+    check_not_main_loop(hub, "select()")
     deadline = None if timeout is None else hub.clock() + timeout
     reads = {get_fileno(obj) for obj in rlist}
     writes = {get_fileno(obj) for obj in wlist}

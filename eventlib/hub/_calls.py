@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from greenlet import getcurrent
-
-from eventlib.hub._errors import BlockingInMainLoopError, TimeoutError
+from eventlib.hub._errors import TimeoutError
+from eventlib.hub._hub import check_not_main_loop
 from eventlib.hub._state import get_hub
 from eventlib.hub._waiter import Waiter
 
@@ -32,8 +31,7 @@ def sleep(seconds: float = 0) -> None:
         ValueError: ``seconds`` is negative or NaN.
     """
     hub = get_hub()
-    if getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("sleep()")
+    check_not_main_loop(hub, "sleep()")
     waiter = Waiter(hub)
     if seconds == 0:
         hub.schedule_soon(waiter.switch_now)
@@ -107,8 +105,7 @@ def trampoline(
         raise ValueError("trampoline() needs read=True, write=True or both")
     fileno = get_fileno(fd)
     hub = get_hub()
-    if getcurrent() is hub.greenlet:
-        raise BlockingInMainLoopError("trampoline()")
+    check_not_main_loop(hub, "trampoline()")
     waiter = Waiter(hub)
     hub.wait_fd(fileno, read=read, write=write, waiter=waiter)
     timer = None

@@ -353,6 +353,7 @@ class Source:
             if timeout is not None and timeout <= 0:
                 return timeout_now(throw_args)
             hub = get_hub()
+            # Inline rather than check_not_main_loop(): format the message only on error.
             if getcurrent() is hub.greenlet:
                 raise BlockingInMainLoopError(f"{type(self).__name__}.wait()")
             waiter = Waiter(hub)
