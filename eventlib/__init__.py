@@ -19,10 +19,6 @@ Example::
 from greenlet import GreenletExit, getcurrent
 
 from eventlib import debug  # noqa: F401 - turns the block detector on if EVENTLIB_BLOCK_DETECTOR is set
-from eventlib._event import Event
-from eventlib._queue import Channel, Queue
-from eventlib._semaphore import BoundedSemaphore, Semaphore
-from eventlib._timeout import Timeout, TimeoutError, with_timeout
 from eventlib.hub import (
     BlockingInMainLoopError,
     get_hub,
@@ -49,6 +45,16 @@ from eventlib.proc import (
     spawn_link_exception,
     spawn_link_value,
     waitall,
+)
+from eventlib.sync import (
+    BoundedSemaphore,
+    Channel,
+    Event,
+    Queue,
+    Semaphore,
+    Timeout,
+    TimeoutError,
+    with_timeout,
 )
 
 __version__ = "0.1.0.dev0"

@@ -16,7 +16,6 @@ from typing import Any
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
 
-from eventlib._timeout import Timeout, TimeoutError, exc_after, with_timeout
 from eventlib.hub import (
     Hub,
     Timer,
@@ -31,6 +30,7 @@ from eventlib.hub import (
 )
 from eventlib.proc import kill
 from eventlib.proc import spawn_after as _spawn_proc_after
+from eventlib.sync import Timeout, TimeoutError, exc_after, with_timeout
 
 __all__ = [
     "FakeTimer",

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlib._event import NOT_USED, Event
-from eventlib._queue import Channel, Queue
-from eventlib._semaphore import BoundedSemaphore, Semaphore, metaphore, semaphore
 from eventlib.pool import Pool as CoroutinePool
 from eventlib.proc import spawn
+from eventlib.sync import (
+    NOT_USED,
+    BoundedSemaphore,
+    Channel,
+    Event,
+    Queue,
+    Semaphore,
+    metaphore,
+    semaphore,
+)
 
 __all__ = [
     "NOT_USED",

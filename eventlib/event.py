@@ -1,5 +1,5 @@
-"""One-shot events for green threads."""
+"""One-shot events for green threads (an alias of :mod:`eventlib.sync` kept for old imports)."""
 
-from eventlib._event import NOT_USED, Event, EventStatistics
+from eventlib.sync import NOT_USED, Event, EventStatistics
 
 __all__ = ["NOT_USED", "Event", "EventStatistics"]

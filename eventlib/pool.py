@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from eventlib._event import Event
-from eventlib._semaphore import Semaphore
 from eventlib.proc import Proc, RunningProcSet, spawn
+from eventlib.sync import Event, Semaphore
 
 __all__ = ["Pool"]
 

@@ -1,5 +1,5 @@
-"""Queues between green threads: :class:`Queue` (bounded or not) and :class:`Channel`."""
+"""Queues between green threads (an alias of :mod:`eventlib.sync` kept for old imports)."""
 
-from eventlib._queue import Channel, Empty, Full, Queue, QueueStatistics
+from eventlib.sync import Channel, Empty, Full, Queue, QueueStatistics
 
 __all__ = ["Channel", "Empty", "Full", "Queue", "QueueStatistics"]

@@ -1,11 +1,5 @@
-"""Semaphores for green threads."""
+"""Semaphores for green threads (an alias of :mod:`eventlib.sync` kept for old imports)."""
 
-from eventlib._semaphore import (
-    BoundedSemaphore,
-    Semaphore,
-    SemaphoreStatistics,
-    metaphore,
-    semaphore,
-)
+from eventlib.sync import BoundedSemaphore, Semaphore, SemaphoreStatistics, metaphore, semaphore
 
 __all__ = ["BoundedSemaphore", "Semaphore", "SemaphoreStatistics", "metaphore", "semaphore"]

@@ -47,7 +47,6 @@ import pytest
 from twisted.internet.error import ConnectionAborted
 from twisted.python.failure import Failure
 
-from eventlib._timeout import Timeout
 from eventlib.hub import (
     Hub,
     RealTimeLimitError,
@@ -56,6 +55,7 @@ from eventlib.hub import (
     sleep,
 )
 from eventlib.proc import Proc, killall, waitall
+from eventlib.sync import Timeout
 
 __all__ = ["ErrorRecorder", "HubError", "VirtualClock"]
 

@@ -1,5 +1,5 @@
-"""Timeouts for green threads: :class:`Timeout`, :func:`with_timeout`, :func:`exc_after`."""
+"""Timeouts for green threads (an alias of :mod:`eventlib.sync` kept for old imports)."""
 
-from eventlib._timeout import Timeout, TimeoutError, exc_after, with_timeout
+from eventlib.sync import Timeout, TimeoutError, exc_after, with_timeout
 
 __all__ = ["Timeout", "TimeoutError", "exc_after", "with_timeout"]

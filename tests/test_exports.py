@@ -37,6 +37,7 @@ PUBLIC_MODULES = [
     "eventlib.queue",
     "eventlib.semaphore",
     "eventlib.supervisor",
+    "eventlib.sync",
     "eventlib.testing",
     "eventlib.timeout",
     "eventlib.twistedutil",
@@ -50,10 +51,7 @@ LAYERS = [
     ("eventlib.log", 0),
     ("eventlib.hub", 1),
     ("eventlib.debug", 1),
-    ("eventlib._event", 2),
-    ("eventlib._queue", 2),
-    ("eventlib._semaphore", 2),
-    ("eventlib._timeout", 2),
+    ("eventlib.sync", 2),
     ("eventlib.event", 2),
     ("eventlib.queue", 2),
     ("eventlib.semaphore", 2),
@@ -143,3 +141,50 @@ def test_twisted_is_imported_only_where_the_reactor_is_touched():
 def test_package_is_typed():
     """eventlib ships py.typed."""
     assert (PACKAGE_DIR / "py.typed").exists()
+
+
+# Names reached through more than one public path must be the same objects, so code written
+# against an older path (or the classic API) sees exactly what the layer's face exports.
+SAME_OBJECT_PATHS = [
+    (name, module)
+    for name in ("Event", "Queue", "Channel", "Semaphore", "BoundedSemaphore", "Timeout")
+    for module in ("eventlib", "eventlib.sync")
+] + [
+    (name, module)
+    for module, names in {
+        "eventlib.event": ("Event", "NOT_USED", "EventStatistics"),
+        "eventlib.queue": ("Queue", "Channel", "Empty", "Full", "QueueStatistics"),
+        "eventlib.semaphore": ("Semaphore", "BoundedSemaphore", "metaphore", "semaphore"),
+        "eventlib.timeout": ("Timeout", "TimeoutError", "exc_after", "with_timeout"),
+        "eventlib.api": ("Timeout", "TimeoutError", "exc_after", "with_timeout"),
+    }.items()
+    for name in names
+]
+
+
+@pytest.mark.parametrize(("name", "module"), SAME_OBJECT_PATHS)
+def test_sync_names_are_one_object_whatever_the_import_path(name, module):
+    """eventlib.X, eventlib.sync.X and the old module paths give the same object."""
+    import eventlib.sync
+
+    assert getattr(importlib.import_module(module), name) is getattr(eventlib.sync, name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ChildCounts",
+        "ChildInfo",
+        "DynamicSupervisor",
+        "Supervisor",
+        "SupervisorStatistics",
+        "exit_reason",
+        "stop_child",
+    ],
+)
+def test_supervisor_names_stay_importable_from_the_package(name):
+    """Splitting the supervisor into modules changed no public import path."""
+    import eventlib.supervisor
+
+    assert getattr(eventlib.supervisor, name).__module__.startswith("eventlib.supervisor.")
+    assert eventlib.supervisor.RESTARTING == "restarting"

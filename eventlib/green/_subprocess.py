@@ -14,10 +14,10 @@ import os
 import subprocess as _stdlib_subprocess
 from typing import Any
 
-from eventlib._timeout import Timeout
 from eventlib.green._os import GreenFileIO, wait_for_exit
 from eventlib.hub import get_hub, sleep
 from eventlib.proc import Proc, spawn
+from eventlib.sync import Timeout
 
 __all__ = [
     "Popen",

@@ -16,10 +16,10 @@ from typing import Any
 
 from greenlet import getcurrent
 
-from eventlib._event import wait_with_timeout
-from eventlib._semaphore import Semaphore as _Semaphore
 from eventlib.hub import Waiter, check_not_main_loop, get_hub
 from eventlib.proc import Proc, spawn
+from eventlib.sync import Semaphore as _Semaphore
+from eventlib.sync._event import wait_with_timeout
 
 __all__ = [
     "BoundedSemaphore",

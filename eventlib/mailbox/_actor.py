@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from eventlib._event import Event
 from eventlib.hub import TimeoutError
 from eventlib.log import get_logger
 from eventlib.mailbox._errors import ActorDied, ActorError, ActorNotRunning, CallFailed
 from eventlib.mailbox._mailbox import Mailbox
 from eventlib.proc import ExitReason, Proc, current_proc
+from eventlib.sync import Event
 
 __all__ = ["Actor"]
 

@@ -9,10 +9,10 @@ from typing import Any
 import attrs
 from greenlet import getcurrent
 
-from eventlib._event import wait_with_timeout
 from eventlib.hub import TimeoutError, Waiter, get_hub
 from eventlib.log import get_logger
 from eventlib.mailbox._errors import MailboxClosed, MailboxFull
+from eventlib.sync._event import wait_with_timeout
 
 __all__ = ["Mailbox", "MailboxStatistics"]
 

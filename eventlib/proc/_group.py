@@ -10,13 +10,12 @@ from typing import Any
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
 
-from eventlib._queue import Queue
-from eventlib._semaphore import Semaphore
 from eventlib.hub import Waiter as HubWaiter
 from eventlib.hub import get_hub, sleep
 from eventlib.proc._exceptions import ProcExit
 from eventlib.proc._proc import Proc, spawn
 from eventlib.proc._source import Source
+from eventlib.sync import Queue, Semaphore
 
 __all__ = [
     "Pool",

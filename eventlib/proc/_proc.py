@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, cast
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
 
-from eventlib._event import NOT_USED
 from eventlib.hub import Hub, exception_from_throw_args, get_hub, sleep
 from eventlib.hub._timer import Timer
 from eventlib.log import STATE as _LOG
 from eventlib.log._events import proc_exited, proc_spawned
 from eventlib.proc._exceptions import ExitReason, ProcExit
 from eventlib.proc._source import Source
+from eventlib.sync import NOT_USED
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
 
-from eventlib._event import NOT_USED, timeout_now, wait_with_timeout
 from eventlib.hub import (
     BlockingInMainLoopError,
     Hub,
@@ -22,6 +21,7 @@ from eventlib.hub import (
 from eventlib.log import STATE as _LOG
 from eventlib.log._events import link_fired
 from eventlib.proc._exceptions import LinkedCompleted, getLinkedFailed
+from eventlib.sync._event import NOT_USED, timeout_now, wait_with_timeout
 
 if TYPE_CHECKING:
     from eventlib.hub._waiter import ThrowArgs

@@ -9,6 +9,14 @@ whose exit reason is *shutdown*: its own supervisor then applies the same
 rules to it, which is how failures escalate up the tree.
 """
 
+from eventlib.supervisor._children import (
+    RESTARTING,
+    ChildCounts,
+    ChildInfo,
+    SupervisorStatistics,
+    exit_reason,
+)
+from eventlib.supervisor._dynamic import DynamicSupervisor
 from eventlib.supervisor._errors import (
     AlreadyPresent,
     AlreadyStarted,
@@ -25,6 +33,7 @@ from eventlib.supervisor._errors import (
     SupervisorNotRunning,
     SupervisorStartError,
 )
+from eventlib.supervisor._shutdown import stop_child
 from eventlib.supervisor._spec import (
     BRUTAL_KILL,
     INFINITY,
@@ -36,16 +45,7 @@ from eventlib.supervisor._spec import (
     Strategy,
     check_childspecs,
 )
-from eventlib.supervisor._supervisor import (
-    RESTARTING,
-    ChildCounts,
-    ChildInfo,
-    DynamicSupervisor,
-    Supervisor,
-    SupervisorStatistics,
-    exit_reason,
-    stop_child,
-)
+from eventlib.supervisor._supervisor import Supervisor
 
 permanent = Restart.PERMANENT
 transient = Restart.TRANSIENT

@@ -1,29 +1,36 @@
-"""Supervisor and DynamicSupervisor: procs that start, watch and restart children (OTP rules)."""
+"""Supervisor: a proc that starts, watches and restarts children by OTP's rules.
+
+This file is the restart engine and the API that runs in the supervisor's own
+proc; what it keeps of each child is in ``_children``, how a child is stopped
+in ``_shutdown``, what it reports in ``_introspection``, and the dynamic
+(simple_one_for_one) variant in ``_dynamic``.
+"""
 
 from __future__ import annotations
 
 import collections
-import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
-import attrs
 from greenlet import getcurrent
 
-from eventlib._event import Event
-from eventlib._queue import Queue
-from eventlib._timeout import Timeout
 from eventlib.hub import get_hub
 from eventlib.log import STATE as _LOG
 from eventlib.log import get_logger
 from eventlib.proc import ExitReason, Proc, Source, current_proc
+from eventlib.supervisor._children import (
+    Child,
+    ChildInfo,
+    Children,
+    reason_of,
+    start_order,
+)
 from eventlib.supervisor._errors import (
     AlreadyPresent,
     AlreadyStarted,
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
-    InvalidChildSpec,
     Killed,
     RestartIntensityExceeded,
     Shutdown,
@@ -32,152 +39,26 @@ from eventlib.supervisor._errors import (
     SupervisorNotRunning,
     SupervisorStartError,
 )
+from eventlib.supervisor._introspection import Introspection
+from eventlib.supervisor._shutdown import KILL_WAIT, await_all, stop_child
 from eventlib.supervisor._spec import (
-    BRUTAL_KILL,
-    INFINITY,
     AutoShutdown,
     Backoff,
     ChildSpec,
-    ChildType,
     Restart,
     Strategy,
     check_childspec,
     check_childspecs,
     check_flags,
 )
+from eventlib.sync import Event, Queue
 
-__all__ = [
-    "RESTARTING",
-    "ChildCounts",
-    "ChildInfo",
-    "DynamicSupervisor",
-    "Supervisor",
-    "SupervisorStatistics",
-    "exit_reason",
-]
+__all__ = ["Supervisor"]
 
 _log = get_logger()
 
-# A child whose automatic restart failed and is being retried (OTP's `restarting`).
-RESTARTING = "restarting"
 
-# Kill without grace still waits for the child's handlers; past this, it is abandoned.
-_KILL_WAIT = 5.0
-
-
-def exit_reason(proc: Proc) -> str:
-    """A finished proc's exit reason in OTP terms: normal, shutdown, killed or error."""
-    if proc.exit_reason is ExitReason.NORMAL:
-        return "normal"
-    return _reason_of(proc, proc.exc_info()[1])
-
-
-def _reason_of(proc: Proc, error: BaseException | None) -> str:
-    if proc.exit_reason is ExitReason.NORMAL:
-        return "normal"
-    if isinstance(error, Killed):
-        return "killed"
-    if proc.exit_reason is ExitReason.KILLED or isinstance(error, Shutdown):
-        return "shutdown"
-    return "error"
-
-
-@attrs.frozen
-class ChildInfo:
-    """One row of :meth:`Supervisor.which_children` (OTP's ``{Id, Child, Type, Modules}``)."""
-
-    id: Any
-    proc: Proc | str | None
-    """The running proc, ``"restarting"``, or None when not running."""
-    type: ChildType
-    restarts: int
-
-
-@attrs.frozen
-class ChildCounts:
-    """:meth:`Supervisor.count_children` (OTP's specs / active / supervisors / workers)."""
-
-    specs: int
-    active: int
-    supervisors: int
-    workers: int
-
-
-@attrs.frozen
-class SupervisorStatistics:
-    """A snapshot for tests and the observer."""
-
-    children: int
-    active: int
-    restarts_in_window: int
-    total_restarts: int
-
-
-@attrs.define(eq=False)
-class _Child:
-    spec: ChildSpec
-    proc: Proc | None = None
-    handle: Any = None
-    restarting: bool = False
-    restarts: int = 0
-    consecutive: int = 0
-    started_at: float = 0.0
-    order: int = 0
-    pending_group: list[_Child] | None = None
-    """The group a delayed (back-off) restart will resume."""
-
-    @property
-    def id(self) -> Any:
-        return self.spec.id
-
-
-_start_order = itertools.count()
-
-
-class _Children:
-    """Children in start order, with O(1) append, removal and membership.
-
-    A DynamicSupervisor may hold tens of thousands of children that come and
-    go (one per call); a list made every exit O(n).
-    """
-
-    __slots__ = ("_order",)
-
-    def __init__(self) -> None:
-        self._order: dict[_Child, None] = {}
-
-    def append(self, child: _Child) -> None:
-        self._order[child] = None
-
-    def remove(self, child: _Child) -> None:
-        try:
-            del self._order[child]
-        except KeyError:
-            raise ValueError(f"{child!r} is not a child here") from None
-
-    def clear(self) -> None:
-        self._order.clear()
-
-    def index(self, child: _Child) -> int:
-        return list(self._order).index(child)
-
-    def __getitem__(self, index: slice) -> list[_Child]:
-        return list(self._order)[index]
-
-    def __contains__(self, child: object) -> bool:
-        return child in self._order
-
-    def __iter__(self) -> Iterator[_Child]:
-        return iter(self._order)
-
-    def __reversed__(self) -> Iterator[_Child]:
-        return reversed(self._order)
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-
-class Supervisor(Proc):
+class Supervisor(Introspection, Proc):
     """A proc that starts children in order and restarts them by OTP's rules.
 
     Args:
@@ -235,9 +116,9 @@ class Supervisor(Proc):
         self.backoff = backoff
         specs = list(children)
         self._check_specs(specs)
-        self._children = _Children()  # in start order
-        self._by_id: dict[Any, _Child] = {}
-        self._by_proc: dict[int, _Child] = {}
+        self._children = Children()  # in start order
+        self._by_id: dict[Any, Child] = {}
+        self._by_proc: dict[int, Child] = {}
         self._restart_times: collections.deque[float] = collections.deque()
         self.total_restarts = 0
         self._inbox: Queue = Queue()
@@ -257,11 +138,6 @@ class Supervisor(Proc):
         if isinstance(parent, Supervisor) and parent._starting_id is not None:
             return f"{parent.path}/{parent._starting_id}"
         return str(own)
-
-    @property
-    def path(self) -> str:
-        """This supervisor's place in the tree: ``root/child/...``."""
-        return self._path
 
     # -- validation --------------------------------------------------------
 
@@ -321,7 +197,7 @@ class Supervisor(Proc):
 
     def _init_children(self, specs: list[ChildSpec]) -> None:
         for spec in specs:
-            child = _Child(spec=spec, order=next(_start_order))
+            child = Child(spec=spec, order=next(start_order))
             try:
                 self._start_child_proc(child)
             except StartChildError as exc:
@@ -358,18 +234,18 @@ class Supervisor(Proc):
 
     # -- bookkeeping -------------------------------------------------------
 
-    def _add(self, child: _Child) -> None:
+    def _add(self, child: Child) -> None:
         self._children.append(child)
         self._by_id[child.id] = child
 
-    def _remove(self, child: _Child) -> None:
+    def _remove(self, child: Child) -> None:
         self._children.remove(child)
         self._by_id.pop(child.id, None)
 
     def _child_exit_listener(self, proc: Proc) -> None:
         self._inbox.put(("exit", proc))
 
-    def _start_child_proc(self, child: _Child) -> None:
+    def _start_child_proc(self, child: Child) -> None:
         """Run the child's start function; raise StartChildError if it fails."""
         spec = child.spec
         self._starting_id = spec.id
@@ -407,7 +283,7 @@ class Supervisor(Proc):
             return  # stale: the supervisor terminated it itself
         child.proc = None
         error = None if proc.exit_reason is ExitReason.NORMAL else proc.exc_info()[1]
-        reason = _reason_of(proc, error)
+        reason = reason_of(proc, error)
         spec = child.spec
         restart = spec.restart is Restart.PERMANENT or (
             spec.restart is Restart.TRANSIENT and reason in ("error", "killed")
@@ -432,7 +308,7 @@ class Supervisor(Proc):
         self._add_restart(child)  # raises RestartIntensityExceeded past the limit
         self._apply_strategy(child)
 
-    def _forget(self, child: _Child) -> None:
+    def _forget(self, child: Child) -> None:
         if child in self._children:
             self._remove(child)
 
@@ -453,7 +329,7 @@ class Supervisor(Proc):
             _log.info("supervisor.auto_shutdown", sup_path=self.path, proc_id=self.id)
         raise Shutdown  # OTP stops with reason `shutdown` at once
 
-    def _add_restart(self, child: _Child) -> None:
+    def _add_restart(self, child: Child) -> None:
         """Count a restart; past the intensity, give up by raising (see OTP add_restart)."""
         now = get_hub().clock()
         times = self._restart_times
@@ -477,7 +353,7 @@ class Supervisor(Proc):
 
     # -- strategies --------------------------------------------------------
 
-    def _apply_strategy(self, child: _Child) -> None:
+    def _apply_strategy(self, child: Child) -> None:
         if self.strategy is Strategy.ONE_FOR_ONE or self._dynamic:
             group = [child]
         elif self.strategy is Strategy.ONE_FOR_ALL:
@@ -497,9 +373,7 @@ class Supervisor(Proc):
             [c for c in group if c is child or c.spec.restart is not Restart.TEMPORARY], child
         )
 
-    def _restart_group(
-        self, group: list[_Child], trigger: _Child, *, delayed: bool = False
-    ) -> None:
+    def _restart_group(self, group: list[Child], trigger: Child, *, delayed: bool = False) -> None:
         """Start the stopped children of ``group`` in order; stop at the first failure.
 
         ``trigger`` is the child whose exit (or failed start) caused the restart; with a
@@ -537,7 +411,7 @@ class Supervisor(Proc):
                     restarts=child.restarts,
                 )
 
-    def _backoff_delay(self, child: _Child) -> float:
+    def _backoff_delay(self, child: Child) -> float:
         assert self.backoff is not None
         now = get_hub().clock()
         if now - child.started_at >= self.backoff.reset_after:
@@ -545,7 +419,7 @@ class Supervisor(Proc):
         child.consecutive += 1
         return self.backoff.delay(child.consecutive)
 
-    def _schedule_retry(self, child: _Child, delay: float) -> None:
+    def _schedule_retry(self, child: Child, delay: float) -> None:
         """Post ourselves a retry (OTP try_again) after ``delay``, through the hub.
 
         Going through the hub lets other procs (API callers, a parent shutting us
@@ -557,7 +431,7 @@ class Supervisor(Proc):
             return
         self._retry_timers[id(child)] = hub.schedule_call_global(delay, self._retry_due, child)
 
-    def _retry_due(self, child: _Child) -> None:
+    def _retry_due(self, child: Child) -> None:
         self._retry_timers.pop(id(child), None)
         if not self.dead:
             self._inbox.put(("retry", child))
@@ -567,7 +441,7 @@ class Supervisor(Proc):
         for timer in timers.values():
             timer.cancel()
 
-    def _retry(self, child: _Child) -> None:
+    def _retry(self, child: Child) -> None:
         if not child.restarting or child.proc is not None:
             return  # cancelled (terminate_child) or already running
         if not self._dynamic and child not in self._children:
@@ -584,7 +458,7 @@ class Supervisor(Proc):
 
     # -- terminating -------------------------------------------------------
 
-    def _terminate(self, child: _Child) -> None:
+    def _terminate(self, child: Child) -> None:
         """Stop ``child`` by its shutdown spec and wait for it (a monitor, not the link)."""
         proc = child.proc
         child.restarting = False
@@ -638,7 +512,7 @@ class Supervisor(Proc):
         for proc in procs:
             proc.throw(Killed())
         if wait:
-            _await_all(procs, _KILL_WAIT)
+            await_all(procs, KILL_WAIT)
 
     # -- API (runs in the supervisor's proc) -------------------------------
 
@@ -695,7 +569,7 @@ class Supervisor(Proc):
             if existing.proc is not None:
                 raise AlreadyStarted(spec.id, existing.proc)
             raise AlreadyPresent(spec.id)
-        child = _Child(spec=spec, order=next(_start_order))
+        child = Child(spec=spec, order=next(start_order))
         self._start_child_proc(child)
         if child.proc is not None or spec.restart is not Restart.TEMPORARY:
             self._add(child)
@@ -717,7 +591,7 @@ class Supervisor(Proc):
         """Start a stopped child again (does not count toward intensity)."""
         return self._call(self._do_restart_child, child_id)
 
-    def _stopped_child(self, child_id: Any) -> _Child:
+    def _stopped_child(self, child_id: Any) -> Child:
         """The child ``child_id`` if it is stopped (OTP: restart/delete need that)."""
         child = self._by_id.get(child_id)
         if child is None:
@@ -764,284 +638,3 @@ class Supervisor(Proc):
             return
         self._inbox.put(("stop",))
         self.wait(timeout)
-
-    # -- introspection (safe from anywhere) --------------------------------
-
-    def which_children(self) -> list[ChildInfo]:
-        """Children newest-started first (OTP order)."""
-        return [self._info(child) for child in reversed(self._children)]
-
-    def _info(self, child: _Child) -> ChildInfo:
-        state: Proc | str | None = RESTARTING if child.restarting else child.proc
-        return ChildInfo(
-            None if self._dynamic else child.id, state, child.spec.type, child.restarts
-        )
-
-    def count_children(self) -> ChildCounts:
-        children = self._children
-        supervisors = sum(1 for c in children if c.spec.type is ChildType.SUPERVISOR)
-        return ChildCounts(
-            specs=len(children),
-            active=sum(1 for c in children if c.proc is not None and not c.proc.dead),
-            supervisors=supervisors,
-            workers=len(children) - supervisors,
-        )
-
-    def statistics(self) -> SupervisorStatistics:
-        now = get_hub().clock()
-        in_window = sum(1 for t in self._restart_times if t >= now - self.max_seconds)
-        counts = self.count_children()
-        return SupervisorStatistics(
-            children=counts.specs,
-            active=counts.active,
-            restarts_in_window=in_window,
-            total_restarts=self.total_restarts,
-        )
-
-    def format_tree(self, indent: str = "") -> str:
-        """A printable tree of this supervisor and every supervisor below it.
-
-        One line per supervisor (path, kind, strategy, proc id, state, restarts it
-        made) and per child (id, type, restart type, proc id or state, restarts);
-        a running child supervisor's own children follow its line, indented.
-        """
-        if not self.dead:
-            state = "running"
-        else:
-            state = self.exit_reason.value if self.exit_reason is not None else "finished"
-        strategy = "simple_one_for_one" if self._dynamic else self.strategy.value
-        header = (
-            f"{indent}{self.path} [{type(self).__name__} {strategy} proc={self.id} "
-            f"{state} restarts={self.total_restarts}]"
-        )
-        lines = [header]
-        self._format_children(lines, indent + "  ")
-        return "\n".join(lines)
-
-    def _format_children(self, lines: list[str], indent: str) -> None:
-        for child in self._children:
-            proc = child.proc
-            if child.restarting:
-                where = RESTARTING
-            elif proc is None:
-                where = "stopped"
-            else:
-                where = f"proc={proc.id} {'running' if not proc.dead else 'exited'}"
-            label = child.id if not self._dynamic else f"{child.id}{list(child.spec.args)!r}"
-            # A child supervisor also shows the restarts it made among its own children.
-            made = f" made={proc.total_restarts}" if isinstance(proc, Supervisor) else ""
-            lines.append(
-                f"{indent}{label} [{child.spec.type.value} {child.spec.restart.value} "
-                f"{where} restarts={child.restarts}{made}]"
-            )
-            if isinstance(proc, Supervisor) and not proc.dead:
-                proc._format_children(lines, indent + "  ")
-
-    def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} {self.path!r} proc={self.id} children={len(self._children)}>"
-        )
-
-
-def stop_child(proc: Proc, shutdown: Any) -> None:
-    """Stop ``proc`` the OTP way: ``Shutdown``, a grace period, then ``Killed``."""
-    if proc.dead:
-        return
-    if shutdown is BRUTAL_KILL:
-        _kill_and_wait(proc)
-        return
-    grace = None if shutdown is INFINITY else float(shutdown)
-    proc.kill(Shutdown())
-    if not _await_exit(proc, grace):
-        _kill_and_wait(proc)
-
-
-def _kill_and_wait(proc: Proc) -> None:
-    proc.kill(Killed())
-    if not _await_exit(proc, _KILL_WAIT):
-        _log.error("child.kill_ignored", proc_id=proc.id, waited=_KILL_WAIT)
-
-
-def _await_exit(proc: Proc, timeout: float | None) -> bool:
-    """Wait until ``proc`` has finished (whatever its outcome); False on timeout."""
-    if proc.dead:
-        return True
-    done = Event()
-
-    def finished(_proc: Proc) -> None:
-        if not done.ready():
-            done.send(None)
-
-    proc.link(finished)
-    try:
-        with Timeout(timeout, False):
-            done.wait()
-    finally:
-        proc.unlink(finished)
-    return proc.dead
-
-
-def _await_all(procs: list[Proc], timeout: float | None) -> None:
-    """Wait until every proc has finished, or ``timeout`` (one timer for all) passed."""
-    with Timeout(timeout, False):
-        for proc in procs:
-            _await_exit(proc, None)
-    for proc in procs:
-        if not proc.dead:
-            _log.error("child.kill_ignored", proc_id=proc.id, waited=timeout)
-
-
-class DynamicSupervisor(Supervisor):
-    """Many children of one spec, started on demand (OTP ``simple_one_for_one``).
-
-    Args:
-        spec: the template; ``start_child(*args)`` calls ``spec.start(*spec.args, *args)``.
-        max_children: refuse ``start_child`` past this many live children (None: no cap).
-
-    Each child is restarted alone (one_for_one) with its own arguments; on
-    shutdown every child gets ``Shutdown`` at once, then one grace period of
-    the template's shutdown, then ``Killed``. Children have no ids: the API
-    takes a child's proc (or what its start returned); ``terminate_child`` with
-    anything else, ``restart_child`` and ``delete_child`` raise SupervisorError
-    (OTP's ``{error, simple_one_for_one}``). auto_shutdown and significant
-    children are refused (OTP's newest test suite does the same).
-    """
-
-    _dynamic = True
-
-    def __init__(
-        self,
-        spec: ChildSpec,
-        *,
-        max_restarts: int = 1,
-        max_seconds: float = 5,
-        max_children: int | None = None,
-        name: str | None = None,
-        backoff: Backoff | None = None,
-    ) -> None:
-        if spec.significant:
-            raise InvalidChildSpec("bad_combination", [("dynamic", True), ("significant", True)])
-        self.template = spec
-        self.max_children = max_children
-        super().__init__(
-            (), max_restarts=max_restarts, max_seconds=max_seconds, name=name, backoff=backoff
-        )
-
-    def start_child(self, *args: Any) -> Any:
-        """Start a child with ``args`` appended to the template's; return what start returned.
-
-        Raises:
-            StartChildError: the start function failed.
-            SupervisorError: ``max_children`` live children already.
-        """
-        return self._call(self._do_start_dynamic, args)
-
-    def start_child_nowait(self, *args: Any) -> Source:
-        """Like :meth:`start_child`, but never blocks: safe from MAIN_LOOP (a Twisted callback).
-
-        For a server that starts one child per request from a protocol callback::
-
-            def datagramReceived(self, data, address):
-                started = sessions.start_child_nowait(data, address)
-                started.link_exception(lambda source: self.refuse(address))
-
-        Returns:
-            a Source that gets what the start function returned, or the error.
-        """
-        return self._request(self._do_start_dynamic, args)
-
-    def _do_start_dynamic(self, args: tuple[Any, ...]) -> Any:
-        if self.max_children is not None and len(self._children) >= self.max_children:
-            raise SupervisorError(f"{self.path}: max_children ({self.max_children}) reached")
-        spec = attrs.evolve(self.template, args=(*self.template.args, *args))
-        child = _Child(spec=spec, order=next(_start_order))
-        self._start_child_proc(child)
-        if child.proc is not None:
-            self._children.append(child)
-        return child.handle
-
-    def _add(self, child: _Child) -> None:
-        self._children.append(child)
-
-    def _remove(self, child: _Child) -> None:
-        self._children.remove(child)
-
-    def terminate_child(self, proc: Any) -> None:
-        """Stop the child running ``proc`` (a Proc or the object start returned)."""
-        self._call(self._do_terminate_dynamic, proc)
-
-    def _do_terminate_dynamic(self, target: Any) -> None:
-        proc = target if isinstance(target, Proc) else getattr(target, "proc", None)
-        if not isinstance(proc, Proc):
-            raise _simple_one_for_one("terminate_child", target)
-        child = self._by_proc.get(proc.id)
-        if child is None:
-            if proc.dead:
-                return  # OTP: a dead pid that isn't known is ok
-            raise ChildNotFound(target)
-        self._terminate(child)
-        self._forget(child)
-
-    def restart_child(self, child_id: Any) -> Any:
-        raise _simple_one_for_one("restart_child", child_id)
-
-    def delete_child(self, child_id: Any) -> None:
-        raise _simple_one_for_one("delete_child", child_id)
-
-    def which_child(self, child_id: Any) -> ChildInfo:
-        """The row of the child running ``child_id`` (a Proc or what start returned)."""
-        proc = child_id if isinstance(child_id, Proc) else getattr(child_id, "proc", None)
-        child = self._by_proc.get(proc.id) if isinstance(proc, Proc) else None
-        if child is None:
-            raise ChildNotFound(child_id)
-        return self._info(child)
-
-    def get_childspec(self, child_id: Any) -> ChildSpec:
-        """The template (OTP: any pid of a simple_one_for_one supervisor gives it)."""
-        proc = child_id if isinstance(child_id, Proc) else getattr(child_id, "proc", None)
-        if not isinstance(proc, Proc) or proc.id not in self._by_proc:
-            raise ChildNotFound(child_id)
-        return self.template
-
-    def _on_exit(self, proc: Proc) -> None:
-        child = self._by_proc.get(proc.id)
-        super()._on_exit(proc)
-        if child is not None and child.proc is None and not child.restarting:
-            self._forget(child)  # not restarted: a dynamic child leaves no spec behind
-
-    def count_children(self) -> ChildCounts:
-        children = self._children
-        supervisors = len(children) if self.template.type is ChildType.SUPERVISOR else 0
-        return ChildCounts(
-            specs=1,
-            active=sum(1 for c in children if c.proc is not None and not c.restarting),
-            supervisors=supervisors,
-            workers=len(children) - supervisors,
-        )
-
-    def _terminate_all(self) -> None:
-        """All children get Shutdown at once, one grace period, then Killed (OTP)."""
-        procs = self._detach_all()
-        try:
-            shutdown = self.template.shutdown
-            if shutdown is not BRUTAL_KILL:
-                for proc in procs:
-                    proc.throw(Shutdown())
-                grace = None if shutdown is INFINITY else float(shutdown)  # type: ignore[arg-type]
-                with Timeout(grace, False):
-                    for proc in procs:
-                        _await_exit(proc, None)
-        except BaseException:
-            for proc in procs:
-                proc.throw(Killed())  # interrupted: the rest die without grace
-            raise
-        for proc in procs:
-            proc.throw(Killed())
-        _await_all(procs, _KILL_WAIT)
-
-
-def _simple_one_for_one(operation: str, target: Any) -> SupervisorError:
-    return SupervisorError(
-        f"{operation}({target!r}): a DynamicSupervisor's children have no ids, only procs "
-        "(OTP simple_one_for_one)"
-    )

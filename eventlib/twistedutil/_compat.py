@@ -10,9 +10,9 @@ from typing import Any
 from twisted.internet.interfaces import IPullProducer
 from zope.interface import implementer
 
-from eventlib._event import Event as _BaseEvent
-from eventlib._queue import Queue
 from eventlib.hub import raise_throw_args
+from eventlib.sync import Event as _BaseEvent
+from eventlib.sync import Queue
 
 __all__ = ["Event", "Producer2Event", "ValueQueue"]
 

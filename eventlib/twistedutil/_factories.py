@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.error import TimeoutError as ConnectTimeoutError
 from twisted.internet.protocol import ClientFactory, Factory
 
-from eventlib._timeout import Timeout
 from eventlib.hub import get_hub
 from eventlib.proc import Proc, RunningProcSet, waitall
+from eventlib.sync import Timeout
 from eventlib.twistedutil._transport import GreenTransport, GreenTransportBase
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.internet.protocol import connectionDone
 from zope.interface import implementer
 
-from eventlib._event import Event
 from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
+from eventlib.sync import Event
 from eventlib.twistedutil._errors import GreenTransportError
 
 if TYPE_CHECKING:

@@ -26,10 +26,7 @@ ALLOWED = (
     "eventlib.green",
     "eventlib.log",
     "eventlib.hub",
-    "eventlib._event",
-    "eventlib._queue",
-    "eventlib._semaphore",
-    "eventlib._timeout",
+    "eventlib.sync",
     "eventlib.proc",
 )
 

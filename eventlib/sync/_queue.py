@@ -9,7 +9,6 @@ from typing import Any
 
 import attrs
 
-from eventlib._event import wait_with_timeout
 from eventlib.hub import (
     Waiter,
     check_not_main_loop,
@@ -17,6 +16,7 @@ from eventlib.hub import (
     raise_throw_args,
 )
 from eventlib.hub._waiter import ThrowArgs
+from eventlib.sync._event import wait_with_timeout
 
 __all__ = ["Channel", "Empty", "Full", "Queue", "QueueStatistics"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from eventlib._event import Event, wait_with_timeout
 from eventlib.hub import Waiter, check_not_main_loop, get_hub
+from eventlib.sync._event import Event, wait_with_timeout
 
 __all__ = [
     "BoundedSemaphore",

@@ -9,7 +9,6 @@ from typing import Any
 
 import attrs
 
-from eventlib._timeout import Timeout
 from eventlib.hub import (
     TimeoutError,
     Waiter,
@@ -19,6 +18,7 @@ from eventlib.hub import (
     raise_throw_args,
 )
 from eventlib.hub._waiter import ThrowArgs
+from eventlib.sync._timeout import Timeout
 
 __all__ = ["NOT_USED", "Event", "EventStatistics", "wait_with_timeout"]
 
