@@ -31,6 +31,7 @@ from eventlib.supervisor._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    InvalidSupervisorFlags,
     Killed,
     RestartIntensityExceeded,
     Shutdown,
@@ -109,10 +110,12 @@ class Supervisor(Introspection, Proc):
         name: str | None = None,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(name)
         self.strategy, self.max_restarts, self.max_seconds, self.auto_shutdown = check_flags(
-            strategy, max_restarts, max_seconds, auto_shutdown
+            strategy, max_restarts, max_seconds, auto_shutdown, backoff
         )
+        if isinstance(children, ChildSpec | str | bytes) or not isinstance(children, Iterable):
+            raise InvalidSupervisorFlags("invalid_children", children)
+        super().__init__(name)
         self.backoff = backoff
         specs = list(children)
         self._check_specs(specs)
