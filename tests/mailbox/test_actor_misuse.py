@@ -73,3 +73,24 @@ def test_stop_timeout_covers_waiting_for_room_in_a_full_mailbox(virtual_clock):
     assert virtual_clock.now() - start == 1
     assert not actor.dead
     actor.kill()
+
+
+def test_actor_capacity_true_is_refused_at_start(virtual_clock):
+    """An Actor class with capacity = True fails at start: a bool is not a capacity."""
+
+    class Flagged(Recorder):
+        capacity = True
+
+    with pytest.raises(TypeError, match="Mailbox capacity must be None or an int >= 1, got True"):
+        Flagged.spawn()
+
+
+@pytest.mark.parametrize(("timeout", "error"), [("5", TypeError), (-1, ValueError)])
+def test_call_rejects_a_bad_timeout_before_sending(virtual_clock, timeout, error):
+    """call(timeout=...) is checked before the message is sent."""
+    actor = Recorder.spawn()
+    with pytest.raises(error, match=r"Actor\.call\(\) timeout must be"):
+        actor.call("work", timeout=timeout)
+    eventlib.sleep(1)
+    assert actor.handled == []
+    actor.stop()
