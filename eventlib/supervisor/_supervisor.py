@@ -58,6 +58,9 @@ __all__ = ["Supervisor"]
 
 _log = get_logger()
 
+START_WARNING_AFTER = 5.0
+"""Seconds (on the hub's clock) a child's start may run before a ``child.start_slow`` warning."""
+
 
 class Supervisor(Introspection, Proc):
     """A proc that starts children in order and restarts them by OTP's rules.
@@ -127,6 +130,11 @@ class Supervisor(Introspection, Proc):
         self._inbox: Queue = Queue()
         self._ready = Event()
         self._starting_id: Any = None
+        # Watch for a start that never returns: one lazily armed timer, not one per start.
+        self._starts = 0
+        self._start_began: float | None = None
+        self._start_warned = 0
+        self._start_watch: Any = None
         self._retry_timers: dict[int, Any] = {}  # id(child) -> back-off timer
         parent = current_proc()
         self._path = self._derive_path(parent)
@@ -178,6 +186,9 @@ class Supervisor(Introspection, Proc):
             self._kill_all()
             raise
         finally:
+            if self._start_watch is not None:
+                self._start_watch.cancel()
+                self._start_watch = None
             try:
                 self._cancel_retries()
                 self._terminate_all()
@@ -252,12 +263,18 @@ class Supervisor(Introspection, Proc):
         """Run the child's start function; raise StartChildError if it fails."""
         spec = child.spec
         self._starting_id = spec.id
+        self._starts += 1
+        hub = get_hub()
+        self._start_began = hub.clock()
+        if self._start_watch is None:
+            self._start_watch = hub.schedule_call_global(START_WARNING_AFTER, self._watch_start)
         try:
             handle = spec.start(*spec.args)
         except Exception as exc:
             raise StartChildError(spec.id, exc) from exc
         finally:
             self._starting_id = None
+            self._start_began = None
         child.restarting = False
         if handle is None:  # OTP `ignore`
             child.proc = child.handle = None
@@ -279,6 +296,33 @@ class Supervisor(Introspection, Proc):
         proc.link(self._child_exit_listener)
         if _LOG.enabled:
             _log.debug("child.started", sup_path=self.path, child_id=spec.id, proc_id=proc.id)
+
+    def _watch_start(self) -> None:
+        """Warn, once per start, about a child's start running too long (from MAIN_LOOP)."""
+        self._start_watch = None
+        began = self._start_began
+        if began is None or self.dead:
+            return  # no start in progress: the next one arms the watch again
+        hub = get_hub()
+        waited = hub.clock() - began
+        if waited < START_WARNING_AFTER:
+            self._start_watch = hub.schedule_call_global(
+                START_WARNING_AFTER - waited, self._watch_start
+            )
+            return
+        if self._start_warned != self._starts:
+            self._start_warned = self._starts
+            _log.warning(
+                "child.start_slow",
+                sup_path=self.path,
+                child_id=self._starting_id,
+                waited=round(waited, 3),
+                fix=(
+                    "start must return a Proc without blocking, e.g. "
+                    "start=lambda: eventlib.spawn(loop); a start that runs the loop itself "
+                    "never returns, and the supervisor waits for it (it is not killed)"
+                ),
+            )
 
     def _on_exit(self, proc: Proc) -> None:
         child = self._by_proc.pop(proc.id, None)
