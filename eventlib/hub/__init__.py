@@ -21,6 +21,7 @@ from eventlib.hub._errors import (
     HubStoppedError,
     RealTimeLimitError,
     TimeoutError,
+    WrongThreadError,
 )
 from eventlib.hub._hub import Hub, check_not_main_loop
 from eventlib.hub._state import get_hub, known_hubs, peek_hub, set_hub, use_hub
@@ -39,6 +40,7 @@ __all__ = [
     "Timer",
     "VirtualClockReactor",
     "Waiter",
+    "WrongThreadError",
     "check_count",
     "check_duration",
     "check_not_main_loop",
