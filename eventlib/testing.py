@@ -38,6 +38,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Iterator
 from typing import Any
@@ -331,7 +332,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
     body = Proc(name=pyfuncitem.name)
-    body.run(pyfuncitem.obj, **kwargs)
+    # Bound first: a test argument may be called `function`, like run()'s own parameter.
+    body.run(functools.partial(pyfuncitem.obj, **kwargs))
     # A virtual clock's real-time limit is enforced by its reactor; a real one needs a timer.
     limit = (
         None
