@@ -52,6 +52,7 @@ from eventlib.hub import (
     Hub,
     RealTimeLimitError,
     VirtualClockReactor,
+    check_duration,
     set_hub,
     sleep,
 )
@@ -140,8 +141,7 @@ class VirtualClock:
         Works with autojump off too: the clock jumps from timer to timer up to
         the target, and the caller resumes at the target time.
         """
-        if seconds < 0:
-            raise ValueError(f"cannot advance the clock by a negative amount: {seconds}")
+        check_duration(seconds, "VirtualClock.advance() seconds")
         self.reactor.allow_jump_until(self.now() + seconds)
         sleep(seconds)
 

@@ -131,3 +131,21 @@ def test_sleep_rejects_a_bad_duration(virtual_clock, seconds, error):
     """sleep("1") is an error naming sleep() and what it takes, not a bare comparison error."""
     with pytest.raises(error, match=r"sleep\(\) seconds must be a number of seconds"):
         eventlib.sleep(seconds)
+
+
+def test_virtual_clock_advance_rejects_a_string(virtual_clock):
+    """advance("1") names advance() and what it takes."""
+    with pytest.raises(TypeError, match=r"VirtualClock\.advance\(\) seconds must be a number"):
+        virtual_clock.advance("1")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"autojump_threshold": -1}, ValueError), ({"real_time_limit": "30"}, TypeError)],
+)
+def test_virtual_clock_reactor_rejects_bad_arguments(kwargs, error):
+    """VirtualClockReactor checks its durations before building anything."""
+    from eventlib.hub import VirtualClockReactor
+
+    with pytest.raises(error, match="VirtualClockReactor"):
+        VirtualClockReactor(**kwargs)
