@@ -339,6 +339,29 @@ class Hub:
         if watch is not None:
             watch.close(error)
 
+    # -- classic introspection (for debugging) -----------------------------
+
+    def get_readers(self) -> list[Any]:
+        """The reactor's read descriptors (green waits and Twisted transports), minus its waker."""
+        return self._descriptors("getReaders")
+
+    def get_writers(self) -> list[Any]:
+        """The reactor's write descriptors."""
+        return self._descriptors("getWriters")
+
+    def get_excs(self) -> list[Any]:
+        """Always empty: Twisted has no separate wait for exceptional conditions."""
+        return []
+
+    def get_timers_count(self) -> int:
+        """How many calls wait to run: the reactor's timed calls plus this turn's ready queue."""
+        return len(self.reactor.getDelayedCalls()) + len(self._ready)
+
+    def _descriptors(self, method: str) -> list[Any]:
+        found = list(getattr(self.reactor, method)())
+        waker = getattr(self.reactor, "waker", None)
+        return [descriptor for descriptor in found if descriptor is not waker]
+
     # -- teardown ----------------------------------------------------------
 
     def close(self) -> None:
