@@ -33,6 +33,7 @@ PUBLIC_MODULES = [
     "eventlib.observer",
     "eventlib.patcher",
     "eventlib.pool",
+    "eventlib.pools",
     "eventlib.proc",
     "eventlib.queue",
     "eventlib.semaphore",
@@ -66,6 +67,7 @@ LAYERS = [
     # Facades over everything: the package itself and the classic/test entry points.
     ("eventlib.api", 8),
     ("eventlib.coros", 8),
+    ("eventlib.pools", 8),
     ("eventlib.observer", 8),
     ("eventlib.testing", 8),
     ("eventlib", 9),
