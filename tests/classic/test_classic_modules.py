@@ -200,7 +200,8 @@ def http_server(real_reactor):
     def start(*replies):
         listener = api.tcp_listener(("127.0.0.1", 0))
         started.append((listener, proc.spawn(_http_server, listener, replies)))
-        return "http://%s:%d/" % listener.getsockname()
+        host, port = listener.getsockname()
+        return f"http://{host}:{port}/"
 
     yield start
     for listener, server in started:
