@@ -231,6 +231,7 @@ class SipServer:
         self._sessions: DynamicSupervisor | None = None
         self._pending: Queue = Queue()
         self._ports: list[Any] = []
+        self._tcp_factory: SpawnFactory | None = None
         self._udp: _Udp | None = None
         self._tags = itertools.count(1)
         self._tag_prefix = os.urandom(3).hex().encode()
@@ -265,7 +266,7 @@ class SipServer:
             port = reactor.listenUDP(config.udp_port, self._udp, interface=config.host)
             self._ports.append(port)
         if config.tcp_port is not None:
-            factory = SpawnFactory(self._serve_tcp)
+            factory = self._tcp_factory = SpawnFactory(self._serve_tcp)
             factory.noisy = False
             port = reactor.listenTCP(config.tcp_port, factory, interface=config.host)
             self._ports.append(port)
@@ -301,6 +302,9 @@ class SipServer:
             deferred = port.stopListening()
             if deferred is not None:
                 block_on(deferred)
+        if self._tcp_factory is not None:  # stopping a port leaves its connections: end them
+            self._tcp_factory.killall(wait=True)
+            self._tcp_factory = None
         if self.root is not None and not self.root.dead:
             self.root.stop()
         if self._ended_timer is not None:
