@@ -59,14 +59,15 @@ def render_text(data: dict[str, Any]) -> str:
     lines.append("")
     lines.append("supervision trees:")
     for sup in data["supervisors"] or []:
+        kind = "DynamicSupervisor" if sup["kind"] == "dynamic" else "Supervisor"
         lines.append(
-            f"  {sup['path']} [{sup['kind']} {sup['strategy']} proc={sup['proc_id']} "
+            f"  {sup['path']} [{kind} {sup['strategy']} proc={sup['proc_id']} "
             f"restarts={sup['restarts']} in-window={sup['restarts_in_window']}]"
         )
         for child in sup["children"]:
             proc = child["proc_id"] if child["proc_id"] is not None else "-"
             lines.append(
-                f"    {child['id']} proc={proc} {child['state']} restarts={child['restarts']}"
+                f"    {child['label']} proc={proc} {child['state']} restarts={child['restarts']}"
             )
     if not data["supervisors"]:
         lines.append("  (none)")
