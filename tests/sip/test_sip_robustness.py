@@ -25,9 +25,10 @@ def _with_length(value: bytes) -> bytes:
     return request().replace(b"Content-Length: 0", b"Content-Length: " + value)
 
 
-# (name, datagram, expected reply: 400 or None for a silent drop)
+# (name, datagram, expected reply: its code, or None for a silent drop)
 MALFORMED = [
-    ("bad start line", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/3.0"), None),
+    ("bad start line", _GOOD.replace(b" SIP/2.0", b" HTTP/1.1"), None),
+    ("other SIP version", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/3.0"), 505),
     ("garbage bytes", bytes(range(256)) * 4, None),
     ("binary start line", b"\xff\xfe\x00INVITE\r\n\r\n", None),
     ("empty start line", b"\r\n\r\n\r\nVia: x\r\n\r\n", None),
