@@ -368,7 +368,7 @@ class SipServer:
     def listen_tcp(self, sock: socket.socket | None = None) -> None:
         """Serve TCP on ``config.host:tcp_port``, or on ``sock``, a listening TCP socket."""
         reactor = get_hub().reactor
-        factory = SpawnFactory(self._serve_tcp)
+        factory = SpawnFactory(self.serve_tcp)
         factory.noisy = False
         if sock is None:
             port = reactor.listenTCP(self.config.tcp_port, factory, interface=self.config.host)
@@ -513,8 +513,8 @@ class SipServer:
 
     # -- TCP: one proc per connection ------------------------------------------
 
-    def _serve_tcp(self, conn: Any) -> None:
-        """A SpawnFactory handler: read, frame and route the connection's messages.
+    def serve_tcp(self, conn: Any) -> None:
+        """Serve one TCP connection (a GreenTransport): read, frame and route its messages.
 
         Deadlines: a message must be complete ``tcp_message_timeout`` after its
         first byte; a connection with no call of its own up is closed after
