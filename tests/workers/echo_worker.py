@@ -6,6 +6,7 @@ heartbeat stops), ``exit:<n>`` exits with status n, ``slow:<s>`` answers
 after s seconds (running work a graceful stop must let finish).
 
 Argument: ``crash-at-start`` exits with status 3 before it is ready;
+``crash-at-start-if:<path>`` does so only once that file exists;
 ``ignore-stop`` never finishes draining (only SIGKILL ends it).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from twisted.internet.protocol import DatagramProtocol
@@ -53,7 +55,9 @@ class Echo(DatagramProtocol):
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     worker = Worker.from_environ()
-    if mode == "crash-at-start":
+    if mode == "crash-at-start" or (
+        mode.startswith("crash-at-start-if:") and Path(mode.split(":", 1)[1]).exists()
+    ):
         sys.exit(3)
     echo = Echo(worker)
     worker.adopt_udp(echo)
