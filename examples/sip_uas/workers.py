@@ -184,14 +184,15 @@ def totals(pool: WorkerPool) -> dict[str, int]:
 def serve_pool(args: argparse.Namespace, config: Config) -> None:
     """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully."""
     pool, shared = start_pool(args.workers, config, quiet=args.quiet, drain_seconds=args.drain)
-    print(
-        f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
-        flush=True,
-    )
     stop = eventlib.Event()
     reactor = eventlib.get_hub().reactor
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: reactor.callFromThread(stop.send))
+    # Printed once the handlers are in place: a parent that reads it may signal at once.
+    print(
+        f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
+        flush=True,
+    )
     stop.wait()
     log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
     pool.stop()
