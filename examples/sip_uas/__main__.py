@@ -31,8 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="worker processes sharing the ports (default 1: one process, no pool)",
+        default=None,
+        help="run N supervised worker processes sharing the ports (default: one process)",
     )
     parser.add_argument(
         "--drain", type=float, default=5.0, help="seconds a stopping worker lets calls finish"
@@ -82,10 +82,10 @@ def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         sys.exit(f"--workers must be 1 or more, not {args.workers}")
     configure_logging(logging.WARNING if args.quiet else logging.INFO)
-    if args.workers > 1:
+    if args.workers is not None:
         from examples.sip_uas import workers  # noqa: PLC0415 - only a pool needs it
 
         if args.demo:
