@@ -375,11 +375,9 @@ class WorkerPool(Supervisor):
 
     def workers(self) -> list[WorkerProc]:
         """The running worker procs, in slot order."""
-        return [
-            child.proc
-            for child in sorted(self._children, key=lambda c: str(c.id))
-            if isinstance(child.proc, WorkerProc) and not child.proc.dead
-        ]
+        procs = [child.proc for child in self._children]
+        running = [p for p in procs if isinstance(p, WorkerProc) and not p.dead]
+        return sorted(running, key=lambda proc: proc.index)
 
     def stop(self, timeout: float | None = None) -> None:
         """Graceful stop: every worker stops accepting and drains at once, then they are stopped.
