@@ -107,7 +107,7 @@ def _args(value: Any) -> tuple[Any, ...]:
 class ChildSpec:
     """How a supervisor starts, restarts and stops one child.
 
-    Args:
+    Attributes:
         id: the child's name under its supervisor (any hashable but None).
         start: a callable returning a running Proc, an object with a ``proc``
             attribute (an Actor, a Supervisor is itself a Proc), or None to be

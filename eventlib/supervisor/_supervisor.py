@@ -597,7 +597,10 @@ class Supervisor(Introspection, Proc):
         """Add and start a child; return what its start function returned (None if ignored).
 
         Raises:
-            AlreadyStarted, AlreadyPresent, InvalidChildSpec, StartChildError.
+            AlreadyStarted: a child with this id is running.
+            AlreadyPresent: a stopped child with this id is kept (restart or delete it).
+            InvalidChildSpec: the spec breaks OTP's rules.
+            StartChildError: the start function failed.
         """
         self._check_spec(spec)
         return self._call(self._do_start_child, spec)
