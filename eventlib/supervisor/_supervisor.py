@@ -130,10 +130,12 @@ class Supervisor(Introspection, Proc):
         self._inbox: Queue = Queue()
         self._ready = Event()
         self._starting_id: Any = None
-        # Watch for a start that never returns: one lazily armed timer, not one per start.
+        # Watch for a start that never returns. A quick start (the rule) costs a clock read
+        # and at most one ready-queue check; only a start still running at the next hub
+        # turn gets a timer, cancelled when it returns.
         self._starts = 0
         self._start_began: float | None = None
-        self._start_warned = 0
+        self._start_check_pending = False
         self._start_watch: Any = None
         self._retry_timers: dict[int, Any] = {}  # id(child) -> back-off timer
         parent = current_proc()
@@ -186,9 +188,6 @@ class Supervisor(Introspection, Proc):
             self._kill_all()
             raise
         finally:
-            if self._start_watch is not None:
-                self._start_watch.cancel()
-                self._start_watch = None
             try:
                 self._cancel_retries()
                 self._terminate_all()
@@ -266,8 +265,9 @@ class Supervisor(Introspection, Proc):
         self._starts += 1
         hub = get_hub()
         self._start_began = hub.clock()
-        if self._start_watch is None:
-            self._start_watch = hub.schedule_call_global(START_WARNING_AFTER, self._watch_start)
+        if not self._start_check_pending:
+            self._start_check_pending = True
+            hub.schedule_soon(self._check_start)
         try:
             handle = spec.start(*spec.args)
         except Exception as exc:
@@ -275,6 +275,9 @@ class Supervisor(Introspection, Proc):
         finally:
             self._starting_id = None
             self._start_began = None
+            if self._start_watch is not None:
+                self._start_watch.cancel()
+                self._start_watch = None
         child.restarting = False
         if handle is None:  # OTP `ignore`
             child.proc = child.handle = None
@@ -297,32 +300,33 @@ class Supervisor(Introspection, Proc):
         if _LOG.enabled:
             _log.debug("child.started", sup_path=self.path, child_id=spec.id, proc_id=proc.id)
 
-    def _watch_start(self) -> None:
-        """Warn, once per start, about a child's start running too long (from MAIN_LOOP)."""
+    def _check_start(self) -> None:
+        """Next hub turn after a start began: if it is still running, time it (MAIN_LOOP)."""
+        self._start_check_pending = False
+        began = self._start_began
+        if began is None or self.dead or self._start_watch is not None:
+            return
+        hub = get_hub()
+        delay = max(0.0, START_WARNING_AFTER - (hub.clock() - began))
+        self._start_watch = hub.schedule_call_global(delay, self._start_slow, self._starts)
+
+    def _start_slow(self, start: int) -> None:
+        """Warn, once per start, that a child's start has not returned (from MAIN_LOOP)."""
         self._start_watch = None
         began = self._start_began
-        if began is None or self.dead:
-            return  # no start in progress: the next one arms the watch again
-        hub = get_hub()
-        waited = hub.clock() - began
-        if waited < START_WARNING_AFTER:
-            self._start_watch = hub.schedule_call_global(
-                START_WARNING_AFTER - waited, self._watch_start
-            )
+        if began is None or start != self._starts:
             return
-        if self._start_warned != self._starts:
-            self._start_warned = self._starts
-            _log.warning(
-                "child.start_slow",
-                sup_path=self.path,
-                child_id=self._starting_id,
-                waited=round(waited, 3),
-                fix=(
-                    "start must return a Proc without blocking, e.g. "
-                    "start=lambda: eventlib.spawn(loop); a start that runs the loop itself "
-                    "never returns, and the supervisor waits for it (it is not killed)"
-                ),
-            )
+        _log.warning(
+            "child.start_slow",
+            sup_path=self.path,
+            child_id=self._starting_id,
+            waited=round(get_hub().clock() - began, 3),
+            fix=(
+                "start must return a Proc without blocking, e.g. "
+                "start=lambda: eventlib.spawn(loop); a start that runs the loop itself "
+                "never returns, and the supervisor waits for it (it is not killed)"
+            ),
+        )
 
     def _on_exit(self, proc: Proc) -> None:
         child = self._by_proc.pop(proc.id, None)
