@@ -4,7 +4,7 @@ import pytest
 
 import eventlib
 from eventlib.hub import BlockingInMainLoopError
-from eventlib.mailbox import Actor
+from eventlib.mailbox import Actor, ActorDied
 
 
 class Recorder(Actor):
@@ -94,3 +94,18 @@ def test_call_rejects_a_bad_timeout_before_sending(virtual_clock, timeout, error
     eventlib.sleep(1)
     assert actor.handled == []
     actor.stop()
+
+
+def test_caller_waiting_for_room_gets_actor_died_when_the_actor_dies(virtual_clock, hub_errors):
+    """A call blocked on a full mailbox fails with ActorDied at once when the actor is killed."""
+    actor = BoundedRecorder.spawn()
+    actor.cast("stall")
+    eventlib.sleep(0)
+    actor.cast("queued")
+    caller = eventlib.spawn(actor.call, "late", None)
+    eventlib.sleep(1)
+    start = virtual_clock.now()
+    actor.kill()
+    with pytest.raises(ActorDied):
+        caller.wait()
+    assert virtual_clock.now() == start
