@@ -44,6 +44,7 @@ PUBLIC_MODULES = [
     "eventlib.proc",
     "eventlib.queue",
     "eventlib.semaphore",
+    "eventlib.signals",
     "eventlib.supervisor",
     "eventlib.support",
     "eventlib.support.greenlets",
@@ -55,6 +56,7 @@ PUBLIC_MODULES = [
     "eventlib.twistedutil.protocols",
     "eventlib.twistedutil.protocols.basic",
     "eventlib.util",
+    "eventlib.workers",
 ]
 
 # DESIGN.md "Layers": a module may import its own layer and the ones below.
@@ -69,21 +71,23 @@ LAYERS = [
     ("eventlib.timeout", 2),
     ("eventlib.proc", 3),
     ("eventlib.pool", 3),
+    ("eventlib.signals", 3),
     ("eventlib.green", 4),
     ("eventlib.patcher", 4),
     ("eventlib.twistedutil", 5),
     ("eventlib.mailbox", 6),
     ("eventlib.supervisor", 7),
+    ("eventlib.workers", 8),
     # Facades over everything: the package itself and the classic/test entry points.
-    ("eventlib.api", 8),
-    ("eventlib.coros", 8),
-    ("eventlib.pools", 8),
-    ("eventlib.greenio", 8),
-    ("eventlib.util", 8),
-    ("eventlib.support", 8),
-    ("eventlib.observer", 8),
-    ("eventlib.testing", 8),
-    ("eventlib", 9),
+    ("eventlib.api", 9),
+    ("eventlib.coros", 9),
+    ("eventlib.pools", 9),
+    ("eventlib.greenio", 9),
+    ("eventlib.util", 9),
+    ("eventlib.support", 9),
+    ("eventlib.observer", 9),
+    ("eventlib.testing", 9),
+    ("eventlib", 10),
 ]
 
 

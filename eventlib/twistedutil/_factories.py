@@ -73,7 +73,8 @@ class GreenClientCreator:
     Args:
         reactor: the reactor to connect with (default: the hub's reactor).
         gtransport_class: the green transport to make (default :class:`GreenTransport`).
-        args, kwargs: passed to ``gtransport_class``.
+        *args: passed to ``gtransport_class``.
+        **kwargs: passed to ``gtransport_class``.
 
     The ``connect*`` methods block the calling green thread until the
     connection is made (for TLS: until the handshake is done) and raise why
@@ -198,7 +199,8 @@ class SimpleSpawnFactory(Factory):
     Args:
         handler: see above.
         gtransport_class: the green transport to make (default :class:`GreenTransport`).
-        args, kwargs: passed to ``gtransport_class``.
+        *args: passed to ``gtransport_class``.
+        **kwargs: passed to ``gtransport_class``.
     """
 
     noisy = False
