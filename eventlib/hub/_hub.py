@@ -345,6 +345,9 @@ class Hub:
 
     # -- classic interface -------------------------------------------------
 
+    uses_twisted_reactor = True
+    """Classic marker: this hub runs Twisted's reactor (eventlib's only hub)."""
+
     def add_descriptor(
         self,
         fileno: int,

@@ -4,7 +4,7 @@ import errno
 
 import pytest
 
-from eventlib import api, proc
+from eventlib import api, coros, proc
 
 
 def test_tcp_server_ends_quietly_when_another_proc_closes_the_listener(real_reactor):
@@ -56,3 +56,48 @@ def test_tcp_server_lets_other_socket_errors_through(virtual_clock):
         api.tcp_server(listener, lambda client: None)
     assert caught.value.errno == errno.EMFILE
     assert listener.closed
+
+
+def test_tcp_server_passes_extra_arguments_to_the_server(real_reactor):
+    """tcp_server(listener, server, *args, **kw) calls server((conn, addr), *args, **kw)."""
+    listener = api.tcp_listener(("127.0.0.1", 0))
+    seen = []
+    done = coros.event()
+
+    def server(client, tag, *, suffix):
+        conn, address = client
+        with conn:
+            seen.append((tag, suffix, address == conn.getpeername()))
+        done.send()
+
+    calls = proc.spawn(api.tcp_server, listener, server, "tag", suffix="!")
+    with api.connect_tcp(listener.getsockname()):
+        with api.timeout(5):
+            done.wait()
+    listener.close()
+    calls.wait()
+    assert seen == [("tag", "!", True)]
+
+
+def test_connect_tcp_binds_to_localaddr_first(real_reactor):
+    """connect_tcp(address, localaddr) connects from that local address."""
+    with api.tcp_listener(("127.0.0.1", 0)) as listener:
+        with api.tcp_listener(("127.0.0.1", 0)) as spare:
+            local_port = spare.getsockname()[1]
+        conn = api.connect_tcp(listener.getsockname(), ("127.0.0.1", local_port))
+        with conn:
+            assert conn.getsockname() == ("127.0.0.1", local_port)
+
+
+def test_trampoline_on_a_socket_closed_under_it_raises_os_error(real_reactor):
+    """Closing a green socket that a trampoline waits on raises OSError (EBADF) in the waiter."""
+    from eventlib.green import socket as green_socket
+
+    a, b = green_socket.socketpair()
+    waiter = proc.spawn(api.trampoline, a, read=True)
+    api.sleep(0)
+    a.close()
+    with pytest.raises(OSError) as caught:
+        waiter.wait()
+    b.close()
+    assert caught.value.errno == errno.EBADF

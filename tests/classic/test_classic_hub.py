@@ -1,6 +1,11 @@
 """The hub's classic introspection: get_readers, get_writers, get_excs, get_timers_count."""
 
 import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
 
 from eventlib import api, coros
 
@@ -197,3 +202,37 @@ def test_schedule_call_is_schedule_call_local():
     from eventlib.hub import Hub
 
     assert Hub.schedule_call is Hub.schedule_call_local
+
+
+@pytest.mark.parametrize("error", ["KeyboardInterrupt", "SystemExit"])
+def test_a_timer_raising_keyboard_interrupt_or_system_exit_reaches_the_main_greenlet(error):
+    """A timer's KeyboardInterrupt/SystemExit is not logged and swallowed: it reaches main."""
+    script = textwrap.dedent(
+        f"""
+        from eventlib import api
+
+        def interrupt():
+            raise {error}
+
+        api.get_hub().schedule_call_global(0.01, interrupt)
+        try:
+            api.sleep(5)
+        except {error}:
+            print("reached main")
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.stdout.strip() == "reached main", completed.stderr
+
+
+def test_hub_says_it_uses_the_twisted_reactor():
+    """Classic code checks get_hub().uses_twisted_reactor; eventlib's hub always does."""
+    from eventlib.hub import Hub
+
+    assert Hub.uses_twisted_reactor is True
