@@ -4,17 +4,19 @@ import pathlib
 import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+# A plain ```python fence; ```python title="x.py" marks a how-to program (tests/docs/).
+SAMPLE = re.compile(r"^( *)```python\n(.*?)^ *```", re.DOTALL | re.MULTILINE)
 
 
 def samples():
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for number, code in enumerate(SAMPLE.findall(path.read_text()), start=1):
-            yield pytest.param(code, id=f"{path.relative_to(ROOT)}#{number}")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for number, (_indent, code) in enumerate(SAMPLE.findall(path.read_text()), start=1):
+            yield pytest.param(textwrap.dedent(code), id=f"{path.relative_to(ROOT)}#{number}")
 
 
 @pytest.mark.parametrize("code", list(samples()))

@@ -18,6 +18,7 @@ from mkdocs.exceptions import PluginError
 
 REFERENCE = {
     "eventlib": "eventlib",
+    "eventlib.signals": "signals",
     "eventlib.sync": "sync",
     "eventlib.supervisor": "supervisor",
     "eventlib.mailbox": "mailbox",
