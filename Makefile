@@ -38,7 +38,7 @@ $(VENV)/.stamp-docs: pyproject.toml
 
 demo: $(VENV)/.stamp-base
 	$(SIPP)
-	$(PY) -m examples.sip_uas --demo
+	$(PY) -m examples.sip_uas --demo --workers 2
 
 echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
