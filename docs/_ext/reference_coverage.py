@@ -32,6 +32,8 @@ REFERENCE = {
     "eventlib.green.threading": "green",
     "eventlib.green.os": "green",
     "eventlib.testing": "testing",
+    "eventlib.workers": "workers",
+    "eventlib.remote": "remote",
     "eventlib.observer": "observer",
     "eventlib.debug": "debug",
     "eventlib.log": "log",
