@@ -1,7 +1,8 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
 #   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
 #   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, then
-#                 install the built wheel in a fresh venv and smoke-test it
+#                 install the built wheel in a fresh venv and smoke-test it, and build
+#                 the docs strictly (every public name in the API reference)
 # Both install sipp (Debian's sip-tester) when it is missing.
 PYTHON ?= python3
 VENV ?= .venv
@@ -43,7 +44,7 @@ demo: $(VENV)/.stamp-base
 echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
-test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke
+test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke docs
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .
@@ -71,6 +72,8 @@ wheel-smoke: $(VENV)/.stamp-test
 	timeout 600 $(WHEEL_DIR)/venv/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/dist/eventlib-*.whl)[test]"
 	cd $(WHEEL_DIR) && timeout 120 venv/bin/python $(CURDIR)/tests/packaging/wheel_smoke.py
 
+# --strict: a docstring griffe cannot parse, a broken link, or a public name missing from
+# the API reference (docs/_ext/reference_coverage.py) fails the build.
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
