@@ -4,7 +4,7 @@ Counting costs nothing while no web view runs. While one runs, the hub's
 table of live procs is swapped for a dict that also counts insertions
 (spawns) and removals by exit reason (exits), so procs that live less than a
 sampling interval are counted too; a timer on the hub's reactor samples once
-a second and measures its own lateness (the reactor's lag).
+a second, on the hub's clock, and measures its own lateness (the reactor's lag).
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ class Sample:
     spawns: float
     exits: dict[str, float]
     lag: float
+    """Seconds the sampler's timer fired late: the time the reactor was held."""
     blocks: int
+    """Blocking episodes the block detector reported in this sample (0 when it is off)."""
     deepest: int
 
 
@@ -81,6 +83,7 @@ class Metrics:
         self._last_spawns = 0
         self._last_exits = dict.fromkeys(EXIT_REASONS, 0)
         self._last_tick = 0.0
+        self._last_episodes = 0
         self._timer: Any = None
         self.listeners: list[Any] = []
 
@@ -96,7 +99,9 @@ class Metrics:
             for proc in counted.values()
             if isinstance(proc, Supervisor)
         }
-        self._last_tick = time.monotonic()
+        detector = block_detector()
+        self._last_episodes = detector.episodes if detector is not None else 0
+        self._last_tick = self.hub.clock()
         self._timer = self.hub.reactor.callLater(self.interval, self._tick)
 
     def stop(self) -> None:
@@ -109,7 +114,7 @@ class Metrics:
         self._counted = None
 
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self.hub.clock()
         elapsed = max(now - self._last_tick, 1e-6)
         lag = max(0.0, elapsed - self.interval)
         self._last_tick = now
@@ -144,12 +149,15 @@ class Metrics:
         exits = {r: counted.exits[r] - self._last_exits[r] for r in EXIT_REASONS}
         self._last_exits = dict(counted.exits)
         detector = block_detector()
+        episodes = detector.episodes if detector is not None else 0
+        blocks = max(0, episodes - self._last_episodes)
+        self._last_episodes = episodes
         return Sample(
             at=time.time(),
             restarts=restarts / elapsed,
             spawns=spawns / elapsed,
             exits={reason: count / elapsed for reason, count in exits.items()},
             lag=lag,
-            blocks=detector.episodes if detector is not None else 0,
+            blocks=blocks,
             deepest=self.deepest[0][0] if self.deepest else 0,
         )

@@ -15,6 +15,7 @@ Security model:
 - A strict Content-Security-Policy: scripts, styles and data from the page's
   own origin only; every asset ships in the package.
 - No access log: request lines (and the one-time link) are not written anywhere.
+- At most ``max_connections`` connections; idle ones close after ``idle_timeout``.
 
 Updates are server-sent events: once a second each open page gets the new
 metrics sample and only the tree rows that changed; a supervisor with many
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import attrs
+from twisted.protocols.policies import WrappingFactory
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
@@ -107,7 +109,14 @@ class WebView:
     """
 
     def __init__(
-        self, server: ObserverServer, port: int = 0, *, actions: bool = False, interval: float = 1.0
+        self,
+        server: ObserverServer,
+        port: int = 0,
+        *,
+        actions: bool = False,
+        interval: float = 1.0,
+        max_connections: int = 64,
+        idle_timeout: float = 30.0,
     ) -> None:
         self.server = server
         self.hub = server.hub
@@ -118,8 +127,14 @@ class WebView:
         self._assets = {path: (_load_asset(name), kind) for path, (name, kind) in _ASSETS.items()}
         self.metrics = Metrics(self.hub, interval=interval)
         self.metrics.listeners.append(self._push)
-        site = _QuietSite(_Root(self))  # type: ignore[no-untyped-call]
-        self._port = self.hub.reactor.listenTCP(port, site, interface=server.host)
+        # Idle connections (no request in progress) close after idle_timeout; an open event
+        # stream is a request in progress, so it stays.
+        site = _QuietSite(  # type: ignore[no-untyped-call]
+            _Root(self), timeout=idle_timeout, reactor=self.hub.reactor
+        )
+        self._port = self.hub.reactor.listenTCP(
+            port, _ConnectionCap(site, max_connections), interface=server.host
+        )
         self.port: int = self._port.getHost().port
         host = f"[{server.host}]" if ":" in server.host else server.host
         self.url = f"http://{host}:{self.port}/"
@@ -205,7 +220,9 @@ class WebView:
             return
         tree_cache: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for stream in list(self._streams):
-            transport: Any = stream.request.channel.transport if stream.request.channel else None
+            channel = stream.request.channel
+            wrapper: Any = channel.transport if channel is not None else None
+            transport = getattr(wrapper, "transport", wrapper)  # under the _ConnectionCap wrapper
             buffered = len(getattr(transport, "dataBuffer", b"")) + getattr(
                 transport, "_tempDataLen", 0
             )
@@ -328,7 +345,7 @@ class WebView:
         return [
             {
                 "proc_id": proc_id,
-                "name": str(procs[proc_id].name),
+                "name": _display_name(procs[proc_id]),
                 "cpu": round(cpu, 6),
                 "switches": profiler.switches.get(proc_id, 0),
             }
@@ -401,6 +418,11 @@ class WebView:
         return {"ok": False, "error": f"unknown action {action!r}"}
 
 
+def _display_name(proc: Any) -> str:
+    """A supervisor by its path in the tree, any other proc by its name."""
+    return proc.path if isinstance(proc, Supervisor) else str(proc.name)
+
+
 def _int(value: str | None) -> int:
     return int(value) if value is not None and value.isdigit() else -1
 
@@ -411,6 +433,19 @@ def _dumps(data: Any) -> bytes:
 
 def _sample_json(sample: Sample) -> dict[str, Any]:
     return attrs.asdict(sample)
+
+
+class _ConnectionCap(WrappingFactory):
+    """Refuses connections past ``limit`` open ones (closing them at once)."""
+
+    def __init__(self, factory: Site, limit: int) -> None:
+        super().__init__(factory)  # type: ignore[no-untyped-call]
+        self.limit = limit
+
+    def buildProtocol(self, addr: Any) -> Any:  # noqa: N802 - Twisted's interface
+        if len(self.protocols) >= self.limit:
+            return None
+        return super().buildProtocol(addr)
 
 
 class _QuietSite(Site):

@@ -35,14 +35,19 @@ class Program:
         self.log = tmp_path / "program.log"
         self.state_dir = tmp_path / "state"
         with self.log.open("w") as log:
+            # Output goes to a file, never a pipe nobody reads (structlog's crash reports
+            # would fill it and block the program).
             self.process = subprocess.Popen(
                 [sys.executable, str(PROGRAM), str(self.state_dir), str(sessions), *options],
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
-        assert self.process.stdout.readline().strip() == "ready", self.log.read_text()
+        wait_for(
+            lambda: "ready" in self.log.read_text() or self.process.poll() is not None,
+            what="the program to start",
+        )
+        assert self.process.poll() is None, self.log.read_text()
         self.link = None
         if "--no-web" not in options:
             self.link = next(
@@ -65,7 +70,6 @@ class Program:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
-        self.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -300,3 +304,121 @@ def test_cli_prints_a_working_login_link(tmp_path):
         assert "HttpOnly" in headers["Set-Cookie"]
     finally:
         program.stop()
+
+
+@pytest.fixture(scope="module")
+def actions_program(tmp_path_factory):
+    """An observed program that enabled the web view's actions."""
+    program = Program(tmp_path_factory.mktemp("actions"), 3, "--actions")
+    yield program
+    program.stop()
+
+
+def hello_of(program, cookie):
+    request = urllib.request.Request(program.base + "/events", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as stream:
+        return read_events(stream, 1)[0][1]
+
+
+def worker_row(program):
+    """The worker's row from a snapshot taken through the observer endpoint."""
+    from eventlib.observer._client import fetch, find_endpoint
+
+    endpoint = find_endpoint(program.state_dir, program.process.pid)
+    data = fetch(endpoint["host"], endpoint["port"], endpoint["token"])
+    [app] = [sup for sup in data["supervisors"] if sup["path"] == "app"]
+    [row] = [child for child in app["children"] if child["label"] == "worker"]
+    return row
+
+
+def post(program, action, body, *, cookie, csrf, origin):
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if csrf is not None:
+        headers["X-CSRF-Token"] = csrf
+    if origin is not None:
+        headers["Origin"] = origin
+    return http(
+        program.base + f"/api/action/{action}",
+        cookie=cookie,
+        method="POST",
+        data=body.encode(),
+        headers=headers,
+    )
+
+
+@pytest.mark.parametrize(
+    ("csrf", "origin"),
+    [(None, "same"), ("wrong", "same"), ("right", None), ("right", "http://evil.example")],
+)
+def test_actions_need_the_csrf_token_and_same_origin(actions_program, csrf, origin):
+    """An action without the session's CSRF token or from another origin is refused."""
+    cookie = login(actions_program)
+    hello = hello_of(actions_program, cookie)
+    token = hello["csrf"] if csrf == "right" else csrf
+    before = worker_row(actions_program)
+    status, _, _ = post(
+        actions_program,
+        "kill",
+        f"proc={before['proc_id']}",
+        cookie=cookie,
+        csrf=token,
+        origin=actions_program.base if origin == "same" else origin,
+    )
+    assert status == 403
+    assert worker_row(actions_program)["proc_id"] == before["proc_id"]
+
+
+def test_kill_action_with_csrf_token_kills_the_proc(actions_program):
+    """With the CSRF token and the same origin, kill ends the proc; its supervisor restarts it."""
+    cookie = login(actions_program)
+    csrf = hello_of(actions_program, cookie)["csrf"]
+    before = worker_row(actions_program)
+    status, _, body = post(
+        actions_program,
+        "kill",
+        f"proc={before['proc_id']}",
+        cookie=cookie,
+        csrf=csrf,
+        origin=actions_program.base,
+    )
+    assert status == 200, body
+    after = wait_for(
+        lambda: (row := worker_row(actions_program))["proc_id"] != before["proc_id"] and row,
+        what="the restart",
+    )
+    assert after["restarts"] == before["restarts"] + 1
+
+
+def test_restart_action_restarts_a_static_child(actions_program):
+    """The restart action stops a static supervisor's child and starts it again."""
+    cookie = login(actions_program)
+    csrf = hello_of(actions_program, cookie)["csrf"]
+    before = worker_row(actions_program)
+    root_id = 1  # the program's root supervisor is its first proc
+    status, _, body = post(
+        actions_program,
+        "restart",
+        f"sup={root_id}&child=worker",
+        cookie=cookie,
+        csrf=csrf,
+        origin=actions_program.base,
+    )
+    assert status == 200, body
+    wait_for(
+        lambda: worker_row(actions_program)["proc_id"] not in (None, before["proc_id"]),
+        what="the new worker",
+    )
+
+
+@needs_browser
+def test_kill_button_restarts_the_child_on_the_page(actions_program, browser):
+    """With actions on, the page's kill button crashes the child and the page shows the restart."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(actions_program.new_link())
+    restarts = int(wait_for(lambda: child_cell(browser, "worker", "restarts"), what="the worker"))
+    browser.find_element(By.CSS_SELECTOR, 'tr[data-label="worker"] td.actions button').click()
+    wait_for(
+        lambda: child_cell(browser, "worker", "restarts") == str(restarts + 1),
+        what="the restart",
+    )

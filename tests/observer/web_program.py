@@ -38,6 +38,7 @@ def main():
             ChildSpec("sessions", start=start_sessions, type="supervisor"),
         ],
         name="app",
+        max_restarts=1000,  # the tests crash the worker several times within seconds
     )
     for n in range(count):
         sessions[0].start_child(n)
@@ -54,8 +55,8 @@ def main():
     eventlib.observer.serve(
         state_dir=state_dir, web="--no-web" not in sys.argv, web_actions="--actions" in sys.argv
     )
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
+    sys.stderr.write("ready\n")  # after the login link, which serve() wrote to stderr
+    sys.stderr.flush()
     eventlib.sleep(600)  # the test terminates us
 
 

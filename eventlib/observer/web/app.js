@@ -30,12 +30,16 @@
   }
 
   // -- charts -------------------------------------------------------------------
+  function clock(seconds) {
+    return new Date(seconds * 1000).toTimeString().slice(0, 8);
+  }
+
   function makeChart(target, series) {
     const width = Math.max(200, target.clientWidth || 300);
     const opts = {
       width, height: 150, legend: { show: true, live: false },
       scales: { x: { time: true } },
-      axes: [{}, { size: 45 }],
+      axes: [{ values: (u, splits) => splits.map(clock) }, { size: 45 }],
       series: [{}].concat(series.map(([label, stroke]) => ({ label, stroke, width: 1.5 }))),
     };
     const data = [[]].concat(series.map(() => []));
@@ -49,7 +53,7 @@
       exits: makeChart(document.getElementById("chart-exits"),
         [["normal", "#2e7d32"], ["killed", "#b26a00"], ["error", "#c62828"]]),
       lag: makeChart(document.getElementById("chart-lag"),
-        [["lag ms", "#6a1b9a"], ["blocks", "#c62828"]]),
+        [["lag ms", "#6a1b9a"], ["blocking episodes", "#c62828"]]),
       mailbox: makeChart(document.getElementById("chart-mailbox"), [["depth", "#00838f"]]),
     };
   }
