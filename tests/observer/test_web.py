@@ -75,7 +75,7 @@ class Program:
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
     """One observed program for the module's tests (each logs in with a fresh link)."""
-    program = Program(tmp_path_factory.mktemp("program"))
+    program = Program(tmp_path_factory.mktemp("program"), 120)  # 3 pages of sessions
     yield program
     program.stop()
 
@@ -172,6 +172,38 @@ def test_page_shows_the_tree_and_a_restart_live(program, browser, tmp_path):
     wait_for(lambda: browser.execute_script("return document.querySelectorAll('.u-over').length"))
     browser.save_screenshot(str(tmp_path / "observer-web.png"))
     assert (tmp_path / "observer-web.png").stat().st_size > 10_000
+
+
+@needs_browser
+def test_a_big_supervisor_is_paged(program, browser):
+    """A supervisor with more children than a page shows one page and moves between pages."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(program.new_link())
+    wait_for(lambda: child_cell(browser, "session[49]", "state"), what="the first page")
+    rows = browser.find_elements(By.CSS_SELECTOR, 'details[data-path="app/sessions"] tbody tr')
+    assert len(rows) == 50
+    pager = browser.find_element(By.CSS_SELECTOR, 'details[data-path="app/sessions"] .pager')
+    assert "page 1 of 3" in pager.text
+    pager.find_elements(By.TAG_NAME, "button")[1].click()  # next
+    wait_for(lambda: child_cell(browser, "session[50]", "state"), what="the second page")
+    assert not browser.find_elements(By.CSS_SELECTOR, 'tr[data-label="session[0]"]')
+
+
+@needs_browser
+def test_proc_details_show_where_it_waits(program, browser):
+    """Clicking a child's proc id shows that proc's details, with the stack where it is parked."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(program.new_link())
+    wait_for(lambda: child_cell(browser, "worker", "state"), what="the worker")
+    browser.find_element(By.CSS_SELECTOR, 'tr[data-label="worker"] td.proc button').click()
+    stack = wait_for(
+        lambda: browser.find_element(By.ID, "details-stack").text, what="the proc's stack"
+    )
+    assert "sleep" in stack
+    fields = browser.find_element(By.ID, "details-fields").text
+    assert "app/worker" in fields
 
 
 @needs_browser
