@@ -3,12 +3,15 @@
 #   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, then
 #                 install the built wheel in a fresh venv and smoke-test it, and build
 #                 the docs strictly (every public name in the API reference)
-# Both install sipp (Debian's sip-tester) when it is missing.
+# Both install sipp (Debian's sip-tester) when it is missing; test also chromium and
+# chromium-driver (the observer's web view is tested in a headless browser).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
+# The observer's web view is tested in a real browser (headless, driven by selenium).
+CHROMIUM := (command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
 
 .PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio wheel-smoke bench docs clean
 
@@ -55,6 +58,7 @@ typecheck: $(VENV)/.stamp-test
 
 pytest: $(VENV)/.stamp-test
 	$(SIPP)
+	$(CHROMIUM)
 	$(PY) -m pytest
 
 # The Twisted bridge again, under Twisted's asyncio reactor.
