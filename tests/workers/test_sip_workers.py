@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pool_helpers import process_gone, wait_for
 
-from eventlib import get_hub
+from eventlib import get_hub, sleep
 from eventlib.green import subprocess
 from eventlib.workers import WorkerExited, WorkerProc
 from examples.sip_uas import Config
@@ -130,3 +130,28 @@ def test_sigterm_stops_the_sip_parent_and_its_workers_gracefully():
     assert process.returncode == 0
     assert "sip_uas_workers [WorkerPool one_for_one" in output
     assert output.count("stopped restarts=0") == 2, output
+
+
+def test_sipp_over_tcp_through_2_workers_all_succeed(real_reactor, tmp_path):
+    """The TCP sockets are shared too: sipp -t tn (a connection per call) succeeds."""
+    pool, shared = start_pool(
+        2, Config(udp_port=None, tcp_port=0), heartbeat_interval=0.5, quiet=True
+    )
+    try:
+        assert SIPP is not None
+        command = [
+            SIPP, "-sn", "uac", f"127.0.0.1:{shared.tcp_port}", "-i", "127.0.0.1", "-t", "tn",
+            "-max_socket", "100", "-r", "100", "-m", "300", "-nostdin",
+            "-timeout", "60s", "-timeout_error",
+        ]  # fmt: skip
+        sipp = subprocess.Popen(
+            command, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        successful, failed, output = _finish_sipp(sipp)
+        assert (successful, failed) == (300, 0), output
+        sleep(1.5)  # the next heartbeat answers carry the counters
+        assert all(proc.status.get("completed", 0) > 0 for proc in pool.workers())
+    finally:
+        pool.stop()
+        shared.close()
