@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -58,7 +59,7 @@ __all__ = ["WorkerSipServer", "run_pool_demo", "serve_pool", "start_pool", "work
 
 log = structlog.get_logger("sip_uas")
 
-_CONFIG_FIELDS = ("host", "max_sessions", "t1", "crash_rate")
+_PARENT_FIELDS = ("udp_port", "tcp_port")  # the parent binds these; workers get sockets
 _COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 
@@ -84,7 +85,7 @@ class WorkerSipServer(SipServer):
         else:
             self.stats.rejected += 1
             retry = b"%d" % self.config.retry_after
-            endpoint.send(build_response(invite, 503, headers=((b"Retry-After", retry),)), peer)
+            endpoint.send(self._out_of_dialog(invite, 503, ((b"Retry-After", retry),)), peer)
 
     def _answer_out_of_dialog(self, request: Request, endpoint: Any, peer: Any) -> None:
         tag = request.to_tag
@@ -120,13 +121,21 @@ def worker_main(argv: list[str] | None = None) -> None:
         from examples.sip_uas.demo import _quiet_injected_crashes  # noqa: PLC0415
 
         _quiet_injected_crashes()
-    server = WorkerSipServer(config, worker.index).start()
-    server.adopt(worker.sockets.get("udp"), worker.sockets.get("tcp"))
-    for fd in worker.sockets.values():
-        os.close(fd)  # the server listens on duplicates
+    server = WorkerSipServer(config, worker.index)
+    server.start_tree()
+    for kind, fd in worker.sockets.items():
+        with socket.socket(fileno=fd) as sock:  # the server listens on a duplicate
+            sock.setblocking(False)
+            (server.listen_udp if kind == "udp" else server.listen_tcp)(sock)
     worker.status = server.status
     worker.ready()
-    log.info("sip_uas.worker_ready", pid=os.getpid(), generation=worker.generation)
+    log.info(
+        "sip_uas.worker_ready",
+        pid=os.getpid(),
+        generation=worker.generation,
+        udp_port=server.udp_port,
+        tcp_port=server.tcp_port,
+    )
     request = worker.wait_for_stop()
     assert request is not None
     server.draining = request
@@ -151,7 +160,11 @@ def start_pool(
     """Open the shared ports and start ``count`` SIP workers on them (call from a proc)."""
     shared = SharedSockets(count, config.host, udp_port=config.udp_port, tcp_port=config.tcp_port)
     options = {
-        "config": {name: getattr(config, name) for name in _CONFIG_FIELDS},
+        "config": {
+            name: value
+            for name, value in attrs.asdict(config).items()
+            if name not in _PARENT_FIELDS
+        },
         "quiet": quiet,
     }
     try:
