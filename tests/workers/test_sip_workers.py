@@ -155,3 +155,19 @@ def test_sipp_over_tcp_through_2_workers_all_succeed(real_reactor, tmp_path):
     finally:
         pool.stop()
         shared.close()
+
+
+def test_the_pool_demo_kills_a_worker_and_sipp_sees_no_failed_call():
+    """``--demo --workers 2`` (make demo): one worker SIGKILLed halfway, exit 0, tree shown."""
+    completed = blocking_subprocess.run(
+        [sys.executable, "-m", "examples.sip_uas", "--demo", "--workers", "2",
+         "--seconds", "3", "--rate", "100"],
+        cwd=ROOT, capture_output=True, text=True, timeout=80, check=False,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "sipp: successful=300 failed=0 (exit 0)" in completed.stdout
+    assert "killing worker 0 (pid " in completed.stdout
+    assert re.search(r"worker-0 \[worker permanent proc=\d+ running restarts=1 pid=\d+\]", output)
+    assert "worker.restarted" in completed.stderr
+    assert "demo.progress" in completed.stderr
