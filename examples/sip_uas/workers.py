@@ -194,23 +194,42 @@ def totals(pool: WorkerPool) -> dict[str, int]:
     return summed
 
 
-def serve_pool(args: argparse.Namespace, config: Config) -> None:
-    """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully."""
+def serve_pool(args: argparse.Namespace, config: Config) -> int:
+    """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully; the exit status.
+
+    Returns 0 after a stop by signal, 1 if the pool gave up by itself (its
+    restart intensity was reached: the workers keep failing).
+    """
     pool, shared = start_pool(args.workers, config, quiet=args.quiet, drain_seconds=args.drain)
     stop = eventlib.Event()
+
+    def stop_once(*_: Any) -> None:
+        if not stop.ready():
+            stop.send(None)
+
+    pool.link(stop_once)
     reactor = eventlib.get_hub().reactor
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: reactor.callFromThread(stop.send))
+        signal.signal(signum, lambda *_: reactor.callFromThread(stop_once))
     # Printed once the handlers are in place: a parent that reads it may signal at once.
     print(
         f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
         flush=True,
     )
     stop.wait()
-    log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
-    pool.stop()
+    status = 0
+    if pool.dead:
+        try:
+            pool.wait()
+        except Exception as exc:  # RestartIntensityExceeded: the workers keep failing
+            log.error("sip_uas.workers_failed", error=str(exc))  # noqa: TRY400 - it says all
+            status = 1
+    else:
+        log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
+        pool.stop()
     shared.close()
     print(pool.format_tree(), flush=True)
+    return status
 
 
 # -- the demo: 2 workers under sipp, one killed mid-run -----------------------------

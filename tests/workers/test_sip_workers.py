@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess as blocking_subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,46 @@ def test_the_pool_demo_kills_a_worker_and_sipp_sees_no_failed_call():
     assert re.search(r"worker-0 \[worker permanent proc=\d+ running restarts=1 pid=\d+\]", output)
     assert "worker.restarted" in completed.stderr
     assert "demo.progress" in completed.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            children.append(int(stat.parent.name))
+    return children
+
+
+def test_the_sip_parent_exits_1_when_its_workers_keep_dying():
+    """Past the pool's restart intensity the parent gives up: exit status 1, no worker left."""
+    process = blocking_subprocess.Popen(
+        [sys.executable, "-m", "examples.sip_uas", "--workers", "1", "--port", "0", "--quiet"],
+        cwd=ROOT,
+        stdout=blocking_subprocess.PIPE,
+        stderr=blocking_subprocess.PIPE,
+        text=True,
+    )
+    killed: set[int] = set()
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("listening udp=")
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            for pid in set(_children_of(process.pid)) - killed:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.05)
+        _, errors = process.communicate(timeout=10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1, errors
+    assert len(killed) == 6  # the first worker and 5 restarts (max_restarts=5)
+    assert "sip_uas.workers_failed" in errors
+    assert "reached its restart intensity (more than 5 restarts in 10.0 s" in errors
+    assert all(process_gone(pid) for pid in killed)
