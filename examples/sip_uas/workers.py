@@ -17,10 +17,11 @@ dialog and answers 200 OK (the call has ended, as the BYE asks) rather than
 
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
-``--drain`` seconds, then exits; the parent exits last. A rolling restart
-(:meth:`WorkerPool.rolling_restart`) drains one worker at a time; there new
-INVITEs over UDP are left unanswered instead, so their retransmissions reach
-the successor.
+``--drain`` seconds, then exits; the parent exits last (status 1 instead if
+the pool gave up because its workers kept dying). SIGHUP to the parent is a
+rolling restart (:meth:`WorkerPool.rolling_restart`): one worker at a time is
+drained and replaced; there new INVITEs over UDP are left unanswered instead,
+so their retransmissions reach the successor.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import structlog
 
 import eventlib
 from eventlib.green import subprocess
+from eventlib.supervisor import SupervisorError
 from eventlib.workers import (
     SharedSockets,
     StopRequest,
@@ -208,9 +210,16 @@ def serve_pool(args: argparse.Namespace, config: Config) -> int:
             stop.send(None)
 
     pool.link(stop_once)
+    rolling: list[eventlib.Proc] = []
+
+    def rolling_restart() -> None:
+        if not rolling or rolling[-1].dead:  # one at a time; a second SIGHUP meanwhile waits
+            rolling[:] = [eventlib.spawn(_rolling_restart, pool)]
+
     reactor = eventlib.get_hub().reactor
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: reactor.callFromThread(stop_once))
+    signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(rolling_restart))
     # Printed once the handlers are in place: a parent that reads it may signal at once.
     print(
         f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
@@ -230,6 +239,17 @@ def serve_pool(args: argparse.Namespace, config: Config) -> int:
     shared.close()
     print(pool.format_tree(), flush=True)
     return status
+
+
+def _rolling_restart(pool: WorkerPool) -> None:
+    """SIGHUP: replace the workers one at a time (new code, new config), failing no call."""
+    log.info("sip_uas.rolling_restart", workers=len(pool.workers()))
+    try:
+        pool.rolling_restart()
+    except SupervisorError as exc:  # stopped meanwhile, or a successor failed to start
+        log.warning("sip_uas.rolling_restart_failed", error=str(exc))
+        return
+    log.info("sip_uas.rolling_restart_done", pids=[proc.pid for proc in pool.workers()])
 
 
 # -- the demo: 2 workers under sipp, one killed mid-run -----------------------------

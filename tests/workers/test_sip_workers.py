@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pool_helpers import process_gone, wait_for
+from pool_helpers import identify, process_gone, wait_for
 
 from eventlib import get_hub, sleep
 from eventlib.green import subprocess
@@ -82,7 +82,7 @@ def test_sipp_at_500_cps_through_2_workers_one_killed_mid_run_fails_no_call(
         assert back_after < 10  # no back-off: at once, plus its start (slow on a busy machine)
         assert isinstance(new, WorkerProc)
         assert new.generation == 1
-        assert process_gone(old.pid)
+        assert old.process.returncode == -signal.SIGKILL
         assert f"worker-0 [worker permanent proc={new.id} running restarts=1 pid={new.pid}]" in (
             pool.format_tree()
         )
@@ -195,15 +195,15 @@ def test_the_sip_parent_exits_1_when_its_workers_keep_dying():
         stderr=blocking_subprocess.PIPE,
         text=True,
     )
-    killed: set[int] = set()
+    killed: dict[int, Any] = {}
     try:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("listening udp=")
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            for pid in set(_children_of(process.pid)) - killed:
+            for pid in set(_children_of(process.pid)) - set(killed):
+                killed[pid] = identify(pid)
                 os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
             time.sleep(0.05)
         _, errors = process.communicate(timeout=10)
     finally:
@@ -214,4 +214,42 @@ def test_the_sip_parent_exits_1_when_its_workers_keep_dying():
     assert len(killed) == 6  # the first worker and 5 restarts (max_restarts=5)
     assert "sip_uas.workers_failed" in errors
     assert "reached its restart intensity (more than 5 restarts in 10.0 s" in errors
-    assert all(process_gone(pid) for pid in killed)
+    assert all(process_gone(worker) for worker in killed.values())
+
+
+def test_sighup_to_the_sip_parent_replaces_every_worker_one_at_a_time():
+    """SIGHUP: a rolling restart; both workers get new pids, and SIGTERM still stops cleanly."""
+    process = blocking_subprocess.Popen(
+        [sys.executable, "-m", "examples.sip_uas", "--workers", "2", "--port", "0"],
+        cwd=ROOT,
+        stdout=blocking_subprocess.PIPE,
+        stderr=blocking_subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("listening udp=")
+        before = set(_children_of(process.pid))
+        assert len(before) == 2
+        workers = [identify(pid) for pid in before]
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            now = set(_children_of(process.pid))
+            if len(now) == 2 and not now & before:
+                break
+            time.sleep(0.1)
+        after = set(_children_of(process.pid))
+        workers += [identify(pid) for pid in after]
+        process.send_signal(signal.SIGTERM)
+        output, errors = process.communicate(timeout=40)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.communicate()
+    assert len(after) == 2
+    assert not after & before, errors
+    assert process.returncode == 0, errors
+    assert "sip_uas.rolling_restart_done" in errors
+    assert not [worker for worker in workers if not process_gone(worker)]
+    assert output.count("stopped restarts=0") == 2, output  # restart_child is not counted
