@@ -272,3 +272,15 @@ def test_a_command_that_cannot_run_fails_the_start_with_its_os_error(real_reacto
     with pytest.raises(SupervisorStartError) as caught:
         WorkerPool(["/nonexistent/worker"], 1)
     assert isinstance(caught.value.cause, FileNotFoundError)
+
+
+def test_rolling_restart_leaves_a_slot_whose_temporary_worker_ended(real_reactor):
+    """Only running workers are replaced; an ended temporary one is not brought back."""
+    with echo_pool(2, restart="temporary") as pool:
+        first, second = pool.workers()
+        client_of(pool, 0, pool.sockets.udp_port).send(b"exit:0")
+        wait_for(lambda: first.dead, 15, "worker 0 ends")
+        wait_for(lambda: len(pool.which_children()) == 1, 5, "its spec forgotten")
+        pool.rolling_restart()
+        assert [(w.index, w.generation) for w in pool.workers()] == [(1, 1)]
+        assert second.process.returncode == 0
