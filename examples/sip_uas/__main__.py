@@ -90,8 +90,7 @@ def main(argv: list[str] | None = None) -> None:
 
         if args.demo:
             sys.exit(workers.run_pool_demo(args))
-        workers.serve_pool(args, _config(args))
-        return
+        sys.exit(workers.serve_pool(args, _config(args)))
     if args.demo:
         from examples.sip_uas.demo import run_demo  # noqa: PLC0415 - only the demo needs sipp
 

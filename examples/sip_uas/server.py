@@ -377,23 +377,6 @@ class SipServer:
             port = reactor.adoptStreamPort(sock.fileno(), sock.family, factory)
         self._ports.append(port)
 
-    def adopt(self, udp_fd: int | None = None, tcp_fd: int | None = None) -> SipServer:
-        """Also listen on already-bound sockets (a worker's share of its parent's ports).
-
-        The descriptors stay the caller's (Twisted listens on duplicates); start
-        the server with ``udp_port=None, tcp_port=None`` to listen on these only.
-        """
-        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
-        reactor = get_hub().reactor
-        if udp_fd is not None:
-            self._udp = _Udp(self)
-            self._ports.append(reactor.adoptDatagramPort(udp_fd, family, self._udp, 65536))
-        if tcp_fd is not None:
-            factory = SpawnFactory(self._serve_tcp)
-            factory.noisy = False
-            self._ports.append(reactor.adoptStreamPort(tcp_fd, family, factory))
-        return self
-
     @property
     def udp_port(self) -> int | None:
         return self._port_number("UDP")
