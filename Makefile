@@ -1,12 +1,14 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
 #   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
 #   make test   - create .venv, install eventlib[test], run ruff, mypy and pytest
-# Both install sipp (Debian's sip-tester) when it is missing.
+# Both install sipp (Debian's sip-tester) when it is missing; make test also installs the
+# softphone the SIP tests call (baresip-core: headless, driven over its ctrl_tcp port).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
+BARESIP := command -v baresip >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q baresip-core)
 
 .PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio bench docs clean
 
@@ -52,6 +54,7 @@ typecheck: $(VENV)/.stamp-test
 
 pytest: $(VENV)/.stamp-test
 	$(SIPP)
+	$(BARESIP)
 	$(PY) -m pytest
 
 # The Twisted bridge again, under Twisted's asyncio reactor.

@@ -23,6 +23,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-sessions", type=int, default=10_000)
     parser.add_argument("--t1", type=float, default=0.5, help="RFC 3261 T1 in seconds")
     parser.add_argument("--crash-rate", type=float, default=None, help="fraction of calls to crash")
+    parser.add_argument(
+        "--rtp-echo", action="store_true", help="answer calls with an RTP port that echoes audio"
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
@@ -53,6 +56,7 @@ def serve(args: argparse.Namespace) -> None:
         tcp_port=args.tcp_port,
         max_sessions=args.max_sessions,
         t1=args.t1,
+        rtp_echo=args.rtp_echo,
         **changes,
     )
     server = SipServer(config).start()

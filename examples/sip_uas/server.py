@@ -118,6 +118,7 @@ class Stats:
     tcp_refused: int = 0
     tcp_timeouts: int = 0
     retransmissions: int = 0
+    rtp_echoed: int = 0
     send_errors: int = 0
 
 
@@ -266,12 +267,16 @@ class _RtpEcho(DatagramProtocol):
 
     noisy = False
 
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+
     def datagramReceived(self, data: bytes, addr: Any) -> None:  # noqa: N802
         transport: Any = self.transport
         try:
             transport.write(data, addr)
         except OSError:
-            pass  # UDP may lose it
+            return  # UDP may lose it
+        self.stats.rtp_echoed += 1
 
 
 class SipServer:
@@ -324,7 +329,7 @@ class SipServer:
             self.listen_tcp()
         if config.rtp_echo:
             reactor = get_hub().reactor
-            port = reactor.listenUDP(0, _RtpEcho(), interface=config.host)
+            port = reactor.listenUDP(0, _RtpEcho(self.stats), interface=config.host)
             self._ports.append(port)
             self.rtp_port = port.getHost().port
         log.info(
