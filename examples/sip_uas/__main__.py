@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -33,15 +33,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def configure_logging(level: int) -> None:
+def configure_logging(level: int, stream: TextIO | None = None) -> None:
+    """Console lines at ``level`` and above to ``stream`` (stderr); others cost one call."""
+    stream = stream or sys.stderr
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="%H:%M:%S"),
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            structlog.dev.ConsoleRenderer(colors=stream.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
 
