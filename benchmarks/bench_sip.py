@@ -288,9 +288,11 @@ def soak(sipp: str, seconds: float, rate: int, scratch: str, interval: float = 5
     counts = dict(_COUNT.findall(output))
     half = samples[len(samples) // 2][1]
     values = [rss for _, rss in samples]
+    successful = int(counts.get("Successful call", 0))
     print(
-        f"soak: {counts.get('Successful call', '?')} successful, "
-        f"{counts.get('Failed call', '?')} failed; RSS first {values[0]:.1f} MB, "
+        f"soak: {successful} successful, {counts.get('Failed call', '?')} failed in "
+        f"{samples[-1][0]:.0f} s ({successful / samples[-1][0]:.0f} calls/s achieved); "
+        f"RSS first {values[0]:.1f} MB, "
         f"peak {max(values):.1f} MB, last {values[-1]:.1f} MB, "
         f"growth over the second half {values[-1] - half:+.1f} MB"
     )

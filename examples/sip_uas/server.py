@@ -98,6 +98,47 @@ class Config:
     rtp_echo: bool = False
     """Open an RTP port that sends every packet back, and offer it in the SDP answers."""
 
+    def __attrs_post_init__(self) -> None:
+        """Refuse a bad value now, naming the field, rather than in a session later."""
+        for name, low, inclusive in _LIMITS:
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if name in _INTEGERS:
+                number = number and isinstance(value, int)
+            if not number or value < low or (value == low and not inclusive):
+                kind = "an integer" if name in _INTEGERS else "a number"
+                bound = ">=" if inclusive else ">"
+                raise ValueError(f"Config.{name} must be {kind} {bound} {low}, got {value!r}")
+        if not 0 <= self.crash_rate <= 1:
+            raise ValueError(f"Config.crash_rate must be from 0 to 1, got {self.crash_rate!r}")
+
+
+_LIMITS = (
+    ("t1", 0, False),
+    ("t2", 0, False),
+    ("session_timeout", 0, False),
+    ("tcp_idle_timeout", 0, False),
+    ("tcp_message_timeout", 0, False),
+    ("max_seconds", 0, False),
+    ("ring_seconds", 0, True),
+    ("max_sessions", 0, True),
+    ("retry_after", 0, True),
+    ("max_restarts", 0, True),
+    ("mailbox_capacity", 1, True),
+    ("max_message_size", 1, True),
+    ("max_tcp_per_ip", 1, True),
+)
+_INTEGERS = frozenset(
+    {
+        "max_sessions",
+        "retry_after",
+        "max_restarts",
+        "mailbox_capacity",
+        "max_message_size",
+        "max_tcp_per_ip",
+    }
+)
+
 
 @attrs.define
 class Stats:
