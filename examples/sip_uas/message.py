@@ -302,7 +302,7 @@ def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
     still gets its answer when the headers can address one.
     """
     parts = line.split()
-    version = _VERSION.fullmatch(parts[-1]) if len(parts) >= 3 else None
+    version = _VERSION.fullmatch(parts[-1]) if len(parts) >= 2 else None
     if version is None or _TOKEN.fullmatch(parts[0]) is None:
         raise ParseError(f"bad start line {line[:40].decode()!r}")
     request = Request(parts[0], b" ".join(parts[1:-1]), [])
