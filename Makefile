@@ -4,7 +4,8 @@
 #                 install the built wheel in a fresh venv and smoke-test it, and build
 #                 the docs strictly (every public name in the API reference)
 # Both install sipp (Debian's sip-tester) when it is missing; test also chromium and
-# chromium-driver (the observer's web view is tested in a headless browser).
+# chromium-driver (the observer's web view is tested in a headless browser) and the
+# softphone the SIP tests call (baresip-core: headless, driven over its ctrl_tcp port).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,6 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
 # The observer's web view is tested in a real browser (headless, driven by selenium).
 CHROMIUM := (command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
+BARESIP := command -v baresip >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q baresip-core)
 
 .PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio wheel-smoke bench docs clean
 
@@ -59,6 +61,7 @@ typecheck: $(VENV)/.stamp-test
 pytest: $(VENV)/.stamp-test
 	$(SIPP)
 	$(CHROMIUM)
+	$(BARESIP)
 	$(PY) -m pytest
 
 # The Twisted bridge again, under Twisted's asyncio reactor.
