@@ -1,13 +1,19 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
 #   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
 #   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, then
-#                 install the built wheel in a fresh venv and smoke-test it
-# Both install sipp (Debian's sip-tester) when it is missing.
+#                 install the built wheel in a fresh venv and smoke-test it, and build
+#                 the docs strictly (every public name in the API reference)
+# Both install sipp (Debian's sip-tester) when it is missing; test also chromium and
+# chromium-driver (the observer's web view is tested in a headless browser) and the
+# softphone the SIP tests call (baresip-core: headless, driven over its ctrl_tcp port).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
+# The observer's web view is tested in a real browser (headless, driven by selenium).
+CHROMIUM := (command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
+BARESIP := command -v baresip >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q baresip-core)
 
 .PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio wheel-smoke bench docs clean
 
@@ -43,7 +49,7 @@ demo: $(VENV)/.stamp-base
 echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
-test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke
+test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke docs
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .
@@ -54,6 +60,8 @@ typecheck: $(VENV)/.stamp-test
 
 pytest: $(VENV)/.stamp-test
 	$(SIPP)
+	$(CHROMIUM)
+	$(BARESIP)
 	$(PY) -m pytest
 
 # The Twisted bridge again, under Twisted's asyncio reactor.
@@ -71,6 +79,8 @@ wheel-smoke: $(VENV)/.stamp-test
 	timeout 600 $(WHEEL_DIR)/venv/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/dist/eventlib-*.whl)[test]"
 	cd $(WHEEL_DIR) && timeout 120 venv/bin/python $(CURDIR)/tests/packaging/wheel_smoke.py
 
+# --strict: a docstring griffe cannot parse, a broken link, or a public name missing from
+# the API reference (docs/_ext/reference_coverage.py) fails the build.
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 

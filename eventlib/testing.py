@@ -42,6 +42,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import traceback
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ from eventlib.hub import (
     Hub,
     RealTimeLimitError,
     VirtualClockReactor,
+    check_duration,
     set_hub,
     sleep,
 )
@@ -145,8 +147,7 @@ class VirtualClock:
         Works with autojump off too: the clock jumps from timer to timer up to
         the target, and the caller resumes at the target time.
         """
-        if seconds < 0:
-            raise ValueError(f"cannot advance the clock by a negative amount: {seconds}")
+        check_duration(seconds, "VirtualClock.advance() seconds")
         self.reactor.allow_jump_until(self.now() + seconds)
         sleep(seconds)
 
@@ -397,7 +398,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
     body = Proc(name=pyfuncitem.name)
-    body.run(pyfuncitem.obj, **kwargs)
+    # Bound first: a test argument may be called `function`, like run()'s own parameter.
+    body.run(functools.partial(pyfuncitem.obj, **kwargs))
     # A virtual clock's real-time limit is enforced by its reactor; a real one needs a timer.
     limit = (
         None

@@ -67,6 +67,29 @@ eventlib.spawn(print, "ready", flush=True)
 eventlib.serve_forever(sup)
 """
 
+JOINED_REACTOR = """
+from eventlib.twistedutil import join_reactor
+from twisted.internet import reactor
+import eventlib
+
+def worker():
+    try:
+        eventlib.sleep(3600)
+    finally:
+        print("worker stopped", flush=True)
+
+def main():
+    proc = eventlib.spawn(worker)
+    eventlib.spawn(print, "ready", flush=True)
+    received = eventlib.serve_forever(proc)
+    print(f"stopped by {received.name}", flush=True)
+    reactor.stop()
+
+eventlib.spawn(main)
+reactor.run()
+print("reactor stopped", flush=True)
+"""
+
 
 class Program:
     """A Python program in a child process, read line by line."""
@@ -132,6 +155,16 @@ def test_run_kills_main_on_signal_and_returns_none(program):
     code, out, err = running.finish()
     assert code == 0, err
     assert out.splitlines() == ["main cleaned up", "run returned None"]
+
+
+def test_serve_forever_in_a_proc_under_join_reactor(program):
+    """Run mode 1: serve_forever in a proc inside reactor.run() stops its target on SIGTERM."""
+    running = program(JOINED_REACTOR)
+    running.expect_line("ready")
+    running.send(signal.SIGTERM)
+    code, out, err = running.finish()
+    assert code == 0, err
+    assert out.splitlines() == ["worker stopped", "stopped by SIGTERM", "reactor stopped"]
 
 
 def test_second_sigint_during_shutdown_interrupts(program):

@@ -18,6 +18,7 @@ from mkdocs.exceptions import PluginError
 
 REFERENCE = {
     "eventlib": "eventlib",
+    "eventlib.signals": "signals",
     "eventlib.sync": "sync",
     "eventlib.supervisor": "supervisor",
     "eventlib.mailbox": "mailbox",
@@ -31,6 +32,8 @@ REFERENCE = {
     "eventlib.green.threading": "green",
     "eventlib.green.os": "green",
     "eventlib.testing": "testing",
+    "eventlib.workers": "workers",
+    "eventlib.remote": "remote",
     "eventlib.observer": "observer",
     "eventlib.debug": "debug",
     "eventlib.log": "log",

@@ -21,9 +21,10 @@ from eventlib.hub._errors import (
     HubStoppedError,
     RealTimeLimitError,
     TimeoutError,
+    WrongThreadError,
 )
 from eventlib.hub._hub import Hub, check_not_main_loop
-from eventlib.hub._state import get_hub, peek_hub, set_hub, use_hub
+from eventlib.hub._state import get_hub, known_hubs, peek_hub, set_hub, use_hub
 from eventlib.hub._timer import Timer
 from eventlib.hub._virtual import VirtualClockReactor
 from eventlib.hub._waiter import Waiter, exception_from_throw_args, raise_throw_args
@@ -39,6 +40,7 @@ __all__ = [
     "Timer",
     "VirtualClockReactor",
     "Waiter",
+    "WrongThreadError",
     "check_count",
     "check_duration",
     "check_not_main_loop",
@@ -46,6 +48,7 @@ __all__ = [
     "exception_from_throw_args",
     "get_fileno",
     "get_hub",
+    "known_hubs",
     "peek_hub",
     "raise_throw_args",
     "schedule_call_global",

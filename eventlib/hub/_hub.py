@@ -12,6 +12,7 @@ from greenlet import greenlet as Greenlet  # noqa: N812
 from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
 from zope.interface import implementer
 
+from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
 from eventlib.hub._timer import Timer
 from eventlib.log import report_error
@@ -33,6 +34,9 @@ _PROPAGATE = (KeyboardInterrupt, SystemExit, GreenletExit)
 # The ready queue yields to the reactor after this long, so I/O is polled even
 # while green threads keep waking each other.
 _DRAIN_BUDGET = 0.02
+
+# Timer delays of these exact types are checked with one comparison (the hot path).
+_PLAIN_NUMBERS = (int, float)
 
 
 def _root_greenlet() -> Greenlet:
@@ -259,8 +263,8 @@ class Hub:
         kwargs: dict[str, Any],
         owner: Greenlet | None,
     ) -> Timer:
-        if seconds is None or seconds != seconds or seconds < 0:  # noqa: PLR0124 - NaN check
-            raise ValueError(f"timer delay must be a number >= 0, got {seconds!r}")
+        if seconds.__class__ not in _PLAIN_NUMBERS or not seconds >= 0:  # NaN fails >= 0 too
+            check_duration(seconds, "timer delay")  # raises, naming what was wrong
         timer = Timer(seconds, function, args, kwargs, owner)
         if seconds == 0:
             self.schedule_soon(timer._fire)

@@ -11,6 +11,7 @@ from eventlib.mailbox._errors import (
     ActorError,
     ActorNotRunning,
     CallFailed,
+    MailboxClosed,
     MailboxFull,
 )
 from eventlib.mailbox._mailbox import Mailbox
@@ -167,7 +168,11 @@ class Actor:
         pending = self._pending
         pending.add(reply)
         try:
-            remaining = self._send_within(hub, (_CALL, message, reply), timeout, "call")
+            try:
+                remaining = self._send_within(hub, (_CALL, message, reply), timeout, "call")
+            except MailboxClosed:
+                # It exited while we waited for room: _exited answers this call with ActorDied.
+                remaining = timeout
             return reply.wait(remaining)
         except TimeoutError:
             _log.warning("call.timed_out", actor=repr(self), timeout=timeout)
@@ -224,7 +229,10 @@ class Actor:
                     "eventlib.ProcExit in handle() to stop now, or raise the capacity"
                 ) from None
             return
-        remaining = self._send_within(hub, (_STOP, None, Event()), timeout, "stop")
+        try:
+            remaining = self._send_within(hub, (_STOP, None, Event()), timeout, "stop")
+        except MailboxClosed:
+            remaining = timeout  # it is exiting already: wait for that
         proc.wait(remaining)
 
     # -- proc-like ---------------------------------------------------------

@@ -1,5 +1,7 @@
 """``python -m eventlib.observer [PID]``: a live view of a running eventlib program.
 
+``--web`` prints a one-time login link to the program's web dashboard instead.
+
 The program must opt in with ``eventlib.observer.serve()``. The view refreshes
 every ``--interval`` seconds; ``--once`` prints one snapshot, ``--json`` the
 raw data. With ``rich`` installed the view is a live terminal display.
@@ -33,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="print one snapshot and exit")
     parser.add_argument("--json", action="store_true", help="print the raw snapshot as JSON")
     parser.add_argument(
+        "--web",
+        action="store_true",
+        help="print a one-time login link to the program's web dashboard (starting it)",
+    )
+    parser.add_argument(
         "--count", type=int, default=None, help="stop after this many refreshes (default: never)"
     )
     args = parser.parse_args(argv)
@@ -44,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     def take() -> dict[str, Any]:
         return fetch(str(endpoint["host"]), int(endpoint["port"]), str(endpoint["token"]))
 
+    if args.web:
+        answer = fetch(
+            str(endpoint["host"]), int(endpoint["port"]), str(endpoint["token"]), command="web"
+        )
+        sys.stdout.write(
+            f"Open this one-time link in a browser on this machine:\n  {answer['url']}\n"
+        )
+        return 0
     if args.once or args.json:
         data = take()
         sys.stdout.write((json.dumps(data, indent=2) if args.json else render_text(data)) + "\n")

@@ -40,10 +40,13 @@ def find_endpoint(state_dir: Path, pid: int | None) -> dict[str, Any]:
         raise SystemExit(str(error)) from None
 
 
-def fetch(host: str, port: int, token: str, timeout: float = 5.0) -> dict[str, Any]:
-    """One snapshot from the endpoint."""
+def fetch(
+    host: str, port: int, token: str, timeout: float = 5.0, command: str = ""
+) -> dict[str, Any]:
+    """One snapshot from the endpoint (or, with ``command="web"``, a web login link)."""
+    request = token.encode() + (b" " + command.encode() if command else b"")
     with socket.create_connection((host, port), timeout=timeout) as connection:
-        connection.sendall(token.encode() + b"\n")
+        connection.sendall(request + b"\n")
         chunks = []
         while chunk := connection.recv(65536):
             chunks.append(chunk)

@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from twisted.protocols.basic import LineOnlyReceiver
 from eventlib.hub import Hub, get_hub
 from eventlib.observer._snapshot import disable_profiling, enable_profiling, snapshot
 from eventlib.observer._statefile import default_state_dir, write_state_file
+from eventlib.observer._web import WebView
 
 __all__ = ["ObserverServer", "default_state_dir", "serve"]
 
@@ -74,8 +76,14 @@ class _SnapshotProtocol(LineOnlyReceiver):
         self._token_seen = True
         self._cancel_deadline()
         server = self.server
-        if server.check_token(line.strip()):
-            self._reply(snapshot(server.hub).to_json())
+        token, _, command = line.strip().partition(b" ")
+        if server.check_token(token):
+            if command == b"web":
+                self._reply({"url": server.web_login_link()})
+            elif command:
+                self._reply({"error": f"unknown command {command[:20]!r}; known: web"})
+            else:
+                self._reply(snapshot(server.hub).to_json())
         else:
             # Answer a wrong guess late: guessing costs time, and the cap bounds the rate.
             self._deadline = server.hub.reactor.callLater(
@@ -125,7 +133,7 @@ class ObserverServer:
         self._port = hub.reactor.listenTCP(port, _SnapshotFactory(self), interface=host)
         self.host = host
         self.port: int = self._port.getHost().port
-        self.web: Any = None
+        self.web: WebView | None = None
         try:
             self.state_file = write_state_file(
                 state_dir, {"pid": os.getpid(), "host": host, "port": self.port, "token": token}
@@ -140,7 +148,20 @@ class ObserverServer:
             candidate = candidate.encode()
         return hmac.compare_digest(candidate, self.token.encode())
 
+    def open_web(self, port: int = 0, *, actions: bool = False) -> WebView:
+        """Start the web dashboard (once; later calls return the running one)."""
+        if self.web is None:
+            self.web = WebView(self, port, actions=actions)
+        return self.web
+
+    def web_login_link(self) -> str:
+        """A one-time login link for the web dashboard, starting it (read-only) if needed."""
+        return self.open_web().login_link()
+
     def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         self._port.stopListening()
         self.state_file.unlink(missing_ok=True)
         disable_profiling()
@@ -161,6 +182,9 @@ def serve(
     token_deadline: float = 5.0,
     max_connections: int = 16,
     bad_token_delay: float = 1.0,
+    web: bool = False,
+    web_port: int = 0,
+    web_actions: bool = False,
 ) -> ObserverServer:
     """Let ``python -m eventlib.observer`` attach to this program.
 
@@ -177,6 +201,10 @@ def serve(
         token_deadline: seconds a new connection has to send the token.
         max_connections: connections open at once; more are refused at once.
         bad_token_delay: seconds before a wrong token is answered.
+        web: also start the web dashboard and print a one-time login link to stderr
+            (``python -m eventlib.observer --web PID`` prints a new link any time).
+        web_port: the dashboard's TCP port (0: any free port).
+        web_actions: let the dashboard kill procs and restart children (off: read-only).
 
     Raises:
         ValueError: ``host`` is not a loopback address, or a limit is not positive.
@@ -202,4 +230,8 @@ def serve(
     )
     if profile:
         enable_profiling()
+    if web or web_actions:
+        link = server.open_web(web_port, actions=web_actions).login_link()
+        sys.stderr.write(f"eventlib observer: open {link}\n")
+        sys.stderr.flush()
     return server

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from greenlet import settrace
@@ -14,6 +15,9 @@ from eventlib.mailbox import Actor
 from eventlib.mailbox._registry import _registries
 from eventlib.proc import Proc
 from eventlib.supervisor import RESTARTING, DynamicSupervisor, Supervisor
+
+if TYPE_CHECKING:
+    from eventlib.supervisor._children import Child
 
 __all__ = [
     "ActorInfo",
@@ -112,6 +116,12 @@ class _Profiler:
         self._last = time.perf_counter()
         self._previous: Any = None
 
+    def prune(self, live: dict[int, Any]) -> None:
+        """Forget procs that are no longer in ``live`` (short-lived procs would pile up)."""
+        if len(self.cpu) > len(live):
+            self.cpu = {pid: cpu for pid, cpu in self.cpu.items() if pid in live}
+            self.switches = {pid: n for pid, n in self.switches.items() if pid in live}
+
     def __call__(self, event: str, args: Any) -> None:
         if event not in ("switch", "throw"):
             return
@@ -158,7 +168,7 @@ def snapshot(hub: Hub | None = None, busiest: int = 10) -> Snapshot:
     procs = []
     supervisors = []
     actors = []
-    names = _registered_names(hub)
+    names = registered_names(hub)
     for proc in list(hub.procs.values()):
         cpu = profiler.cpu.get(proc.id, 0.0) if profiler else 0.0
         switches = profiler.switches.get(proc.id, 0) if profiler else 0
@@ -194,7 +204,7 @@ def snapshot(hub: Hub | None = None, busiest: int = 10) -> Snapshot:
     )
 
 
-def _registered_names(hub: Hub) -> dict[int, str]:
+def registered_names(hub: Hub) -> dict[int, str]:
     """Proc id -> name in the hub's default registry."""
     registry = _registries.get(hub)
     if registry is None:
@@ -210,9 +220,14 @@ def _registered_names(hub: Hub) -> dict[int, str]:
 
 def child_rows(sup: Supervisor) -> list[ChildRow]:
     """A supervisor's children in start order (oldest first), labelled for display."""
+    return rows_of(sup, sup._children)
+
+
+def rows_of(sup: Supervisor, children: Iterable[Child]) -> list[ChildRow]:
+    """Rows for some of ``sup``'s children."""
     rows = []
     dynamic = sup._dynamic
-    for child in sup._children:
+    for child in children:
         proc = child.proc
         if child.restarting:
             state = RESTARTING

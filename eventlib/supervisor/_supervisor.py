@@ -58,6 +58,9 @@ __all__ = ["Supervisor"]
 
 _log = get_logger()
 
+START_WARNING_AFTER = 5.0
+"""Seconds (on the hub's clock) a child's start may run before a ``child.start_slow`` warning."""
+
 
 class Supervisor(Introspection, Proc):
     """A proc that starts children in order and restarts them by OTP's rules.
@@ -127,6 +130,13 @@ class Supervisor(Introspection, Proc):
         self._inbox: Queue = Queue()
         self._ready = Event()
         self._starting_id: Any = None
+        # Watch for a start that never returns. A quick start (the rule) costs a clock read
+        # and at most one ready-queue check; only a start still running at the next hub
+        # turn gets a timer, cancelled when it returns.
+        self._starts = 0
+        self._start_began: float | None = None
+        self._start_check_pending = False
+        self._start_watch: Any = None
         self._retry_timers: dict[int, Any] = {}  # id(child) -> back-off timer
         parent = current_proc()
         self._path = self._derive_path(parent)
@@ -252,12 +262,22 @@ class Supervisor(Introspection, Proc):
         """Run the child's start function; raise StartChildError if it fails."""
         spec = child.spec
         self._starting_id = spec.id
+        self._starts += 1
+        hub = get_hub()
+        self._start_began = hub.clock()
+        if not self._start_check_pending:
+            self._start_check_pending = True
+            hub.schedule_soon(self._check_start)
         try:
             handle = spec.start(*spec.args)
         except Exception as exc:
             raise StartChildError(spec.id, exc) from exc
         finally:
             self._starting_id = None
+            self._start_began = None
+            if self._start_watch is not None:
+                self._start_watch.cancel()
+                self._start_watch = None
         child.restarting = False
         if handle is None:  # OTP `ignore`
             child.proc = child.handle = None
@@ -279,6 +299,34 @@ class Supervisor(Introspection, Proc):
         proc.link(self._child_exit_listener)
         if _LOG.enabled:
             _log.debug("child.started", sup_path=self.path, child_id=spec.id, proc_id=proc.id)
+
+    def _check_start(self) -> None:
+        """Next hub turn after a start began: if it is still running, time it (MAIN_LOOP)."""
+        self._start_check_pending = False
+        began = self._start_began
+        if began is None or self.dead or self._start_watch is not None:
+            return
+        hub = get_hub()
+        delay = max(0.0, START_WARNING_AFTER - (hub.clock() - began))
+        self._start_watch = hub.schedule_call_global(delay, self._start_slow, self._starts)
+
+    def _start_slow(self, start: int) -> None:
+        """Warn, once per start, that a child's start has not returned (from MAIN_LOOP)."""
+        self._start_watch = None
+        began = self._start_began
+        if began is None or start != self._starts:
+            return
+        _log.warning(
+            "child.start_slow",
+            sup_path=self.path,
+            child_id=self._starting_id,
+            waited=round(get_hub().clock() - began, 3),
+            fix=(
+                "start must return a Proc without blocking, e.g. "
+                "start=lambda: eventlib.spawn(loop); a start that runs the loop itself "
+                "never returns, and the supervisor waits for it (it is not killed)"
+            ),
+        )
 
     def _on_exit(self, proc: Proc) -> None:
         child = self._by_proc.pop(proc.id, None)

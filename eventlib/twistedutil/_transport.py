@@ -35,7 +35,7 @@ from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.internet.protocol import connectionDone
 from zope.interface import implementer
 
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
+from eventlib.hub import BlockingInMainLoopError, Waiter, check_count, get_hub
 from eventlib.sync import Event
 from eventlib.twistedutil._errors import GreenTransportError
 
@@ -160,11 +160,13 @@ class GreenTransportBase:
         half_close: bool | None = None,
     ) -> None:
         if transportBufferSize is not None:
-            self.transportBufferSize = transportBufferSize
+            self.transportBufferSize = check_count(
+                transportBufferSize, "transportBufferSize", minimum=1
+            )
         if read_high_water is not None:
-            if read_high_water < 1:
-                raise ValueError(f"read_high_water must be >= 1, got {read_high_water}")
-            self.read_high_water = read_high_water
+            self.read_high_water = check_count(  # type: ignore[assignment]
+                read_high_water, "read_high_water", minimum=1
+            )
         if half_close is not None:
             self.half_close = half_close
         self._hub = get_hub()

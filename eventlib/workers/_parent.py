@@ -30,7 +30,7 @@ from eventlib.green import subprocess
 from eventlib.hub import get_hub
 from eventlib.log import get_logger
 from eventlib.proc import Proc
-from eventlib.supervisor import Backoff, ChildSpec, Killed, Restart, Supervisor
+from eventlib.supervisor import Backoff, ChildNotFound, ChildSpec, Killed, Restart, Supervisor
 from eventlib.workers._channel import ENV_VAR, Channel
 from eventlib.workers._errors import (
     WorkerExited,
@@ -395,15 +395,25 @@ class WorkerPool(Supervisor):
         """Replace the workers one at a time: drain one, start its successor, then the next.
 
         The successor is handed the same sockets, so what arrives meanwhile waits
-        for it. Restarts made this way do not count toward the intensity.
+        for it. Restarts made this way do not count toward the intensity. Slots
+        without a running worker (stopped, restarting, or a temporary one that
+        ended) are left as they are.
         """
         for index in range(self.count):
             child_id = f"worker-{index}"
-            proc = self.which_child(child_id).proc
-            if isinstance(proc, WorkerProc):
-                proc.restarting = True
+            try:
+                proc = self.which_child(child_id).proc
+            except ChildNotFound:
+                continue  # a temporary worker that ended: nothing to replace
+            if not isinstance(proc, WorkerProc):
+                continue  # stopped, or being restarted by the supervisor already
+            proc.restarting = True
+            spec = self.get_childspec(child_id)
             self.terminate_child(child_id)
-            self.restart_child(child_id)
+            if spec.restart is Restart.TEMPORARY:
+                self.start_child(spec)  # terminating a temporary child forgets its spec
+            else:
+                self.restart_child(child_id)
 
     def _format_children(self, lines: list[str], indent: str) -> None:
         first = len(lines)

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -24,6 +24,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-sessions", type=int, default=10_000)
     parser.add_argument("--t1", type=float, default=0.5, help="RFC 3261 T1 in seconds")
     parser.add_argument("--crash-rate", type=float, default=None, help="fraction of calls to crash")
+    parser.add_argument(
+        "--rtp-echo", action="store_true", help="answer calls with an RTP port that echoes audio"
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
@@ -40,16 +43,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def configure_logging(level: int) -> None:
+def configure_logging(level: int, stream: TextIO | None = None) -> None:
+    """Console lines at ``level`` and above to ``stream`` (stderr); others cost one call."""
+    stream = stream or sys.stderr
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             add_worker_field,  # worker=<i> on every event of a worker process
             structlog.processors.TimeStamper(fmt="%H:%M:%S"),
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            structlog.dev.ConsoleRenderer(colors=stream.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
 
@@ -64,6 +69,7 @@ def _config(args: argparse.Namespace) -> Config:
         tcp_port=args.tcp_port,
         max_sessions=args.max_sessions,
         t1=args.t1,
+        rtp_echo=args.rtp_echo,
         **changes,
     )
 
@@ -90,8 +96,7 @@ def main(argv: list[str] | None = None) -> None:
 
         if args.demo:
             sys.exit(workers.run_pool_demo(args))
-        workers.serve_pool(args, _config(args))
-        return
+        sys.exit(workers.serve_pool(args, _config(args)))
     if args.demo:
         from examples.sip_uas.demo import run_demo  # noqa: PLC0415 - only the demo needs sipp
 

@@ -48,25 +48,27 @@ _COMPACT = {
     b"e": b"content-encoding",
 }
 _REQUEST_LINE = re.compile(rb"([A-Za-z0-9.!%*_+`'~-]+) ([^ ]+) SIP/2\.0")
-# A request line with a wrong version or stray white space: still answerable.
-_LOOSE_REQUEST_LINE = re.compile(
-    rb"([A-Za-z0-9.!%*_+`'~-]+)[ \t]+(.*?)[ \t]+SIP/([0-9]+\.[0-9]+)[ \t]*"
-)
-_URI = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"]+")
+_VERSION = re.compile(rb"SIP/([0-9]{1,3}\.[0-9]{1,3})")
+# Every pattern below runs on what peers send: possessive quantifiers (*+, ++, ?+) keep
+# each match linear in the input, whatever white space or separators it repeats.
+_URI = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*+:[^\s<>\"]++")
 _TOKEN_CHARS = rb"A-Za-z0-9.!%*_+`'~\-"
-_PARAM_VALUE = rb'(?:"(?:[^"\\]|\\.)*"|[' + _TOKEN_CHARS + rb":\[\]]+)"
-_PARAMS = re.compile(rb"(?:\s*;\s*[" + _TOKEN_CHARS + rb"]+(?:\s*=\s*" + _PARAM_VALUE + rb")?)*\s*")
+_QUOTED = rb'"(?:[^"\\]++|\\.)*+"'
+_PARAM_VALUE = rb"(?:" + _QUOTED + rb"|[" + _TOKEN_CHARS + rb":\[\]]++)"
+_PARAMS = re.compile(
+    rb"(?:\s*+;\s*+[" + _TOKEN_CHARS + rb"]++(?:\s*+=\s*+" + _PARAM_VALUE + rb")?+)*+\s*+"
+)
 _VIA = re.compile(
-    rb"\s*SIP\s*/\s*2\.0\s*/\s*[" + _TOKEN_CHARS + rb"]+\s+"
-    rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?:\s*:\s*[0-9]{1,5})?" + _PARAMS.pattern
+    rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[" + _TOKEN_CHARS + rb"]++\s++"
+    rb"(?:\[[0-9A-Fa-f:.]++\]|[A-Za-z0-9][A-Za-z0-9.-]*+)(?:\s*+:\s*+[0-9]{1,5})?+"
+    + _PARAMS.pattern
 )
-_QUOTED = rb'"(?:[^"\\]|\\.)*"'
 _NAME_ADDR = re.compile(
-    rb"(?:" + _QUOTED + rb"\s*|[" + _TOKEN_CHARS + rb" \t]*)<([^>]*)>(.*)", re.DOTALL
+    rb"(?:" + _QUOTED + rb"\s*+|[" + _TOKEN_CHARS + rb" \t]*+)<([^>]*+)>(.*)", re.DOTALL
 )
-_ADDRESS_ITEM = re.compile(rb"(?:" + _QUOTED + rb'|<[^>]*>|[^",<])*')
-_WORD = rb"[A-Za-z0-9.!%*_+`'~()<>:\\\"/\[\]?{}-]+"
-_CALL_ID = re.compile(_WORD + rb"(?:@" + _WORD + rb")?")
+_ADDRESS_ITEM = re.compile(rb"(?:" + _QUOTED + rb'|<[^>]*+>|[^",<]++)*+')
+_WORD = rb"[A-Za-z0-9.!%*_+`'~()<>:\\\"/\[\]?{}-]++"
+_CALL_ID = re.compile(_WORD + rb"(?:@" + _WORD + rb")?+")
 _DATE = re.compile(
     rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
     rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
@@ -299,10 +301,11 @@ def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
     A request line with another SIP version (505) or stray white space (400)
     still gets its answer when the headers can address one.
     """
-    loose = _LOOSE_REQUEST_LINE.fullmatch(line)
-    if loose is None:
+    parts = line.split()
+    version = _VERSION.fullmatch(parts[-1]) if len(parts) >= 2 else None
+    if version is None or _TOKEN.fullmatch(parts[0]) is None:
         raise ParseError(f"bad start line {line[:40].decode()!r}")
-    request = Request(loose[1], loose[2], [])
+    request = Request(parts[0], b" ".join(parts[1:-1]), [])
     try:
         request.headers = _parse_headers(lines[1:])
     except ParseError:
@@ -314,9 +317,9 @@ def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
         elif name == b"from":
             request.from_ = value
     addressable = request if request.vias and request.call_id else None
-    if loose[3] != b"2.0":
-        version = loose[3].decode()
-        raise ParseError(f"SIP version {version} is not supported (SIP/2.0 is)", addressable, 505)
+    if version[1] != b"2.0":
+        number = version[1].decode()
+        raise ParseError(f"SIP version {number} is not supported (SIP/2.0 is)", addressable, 505)
     raise ParseError("bad Request-Line: method, URI and SIP/2.0 take one space each", addressable)
 
 
@@ -428,7 +431,8 @@ def _addresses_problem(value: bytes, *, many: bool) -> str:
     """What is wrong with a From/To (one address) or Contact (``many``) value, or ""."""
     if many and value.strip() == b"*":
         return ""
-    parts = _split_addresses(value)
+    # The common case, no quote and no comma, needs no scan.
+    parts = _split_addresses(value) if b'"' in value or b"," in value else [value]
     if parts is None:
         return "unbalanced quote or <"
     if len(parts) > 1 and not many:

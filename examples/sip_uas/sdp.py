@@ -133,7 +133,7 @@ def _choose(section: list[bytes]) -> tuple[int, bytes] | None:
                     names.pop(int(number), None)
     for payload in fields[3:]:
         if payload.isdigit() and len(payload) <= 3:
-            name = names.get(int(payload))
-            if name is not None and name in CODECS:
-                return int(payload), name
+            codec = names.get(int(payload))
+            if codec is not None and codec in CODECS:
+                return int(payload), codec
     return None

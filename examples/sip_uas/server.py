@@ -98,6 +98,47 @@ class Config:
     rtp_echo: bool = False
     """Open an RTP port that sends every packet back, and offer it in the SDP answers."""
 
+    def __attrs_post_init__(self) -> None:
+        """Refuse a bad value now, naming the field, rather than in a session later."""
+        for name, low, inclusive in _LIMITS:
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if name in _INTEGERS:
+                number = number and isinstance(value, int)
+            if not number or value < low or (value == low and not inclusive):
+                kind = "an integer" if name in _INTEGERS else "a number"
+                bound = ">=" if inclusive else ">"
+                raise ValueError(f"Config.{name} must be {kind} {bound} {low}, got {value!r}")
+        if not 0 <= self.crash_rate <= 1:
+            raise ValueError(f"Config.crash_rate must be from 0 to 1, got {self.crash_rate!r}")
+
+
+_LIMITS = (
+    ("t1", 0, False),
+    ("t2", 0, False),
+    ("session_timeout", 0, False),
+    ("tcp_idle_timeout", 0, False),
+    ("tcp_message_timeout", 0, False),
+    ("max_seconds", 0, False),
+    ("ring_seconds", 0, True),
+    ("max_sessions", 0, True),
+    ("retry_after", 0, True),
+    ("max_restarts", 0, True),
+    ("mailbox_capacity", 1, True),
+    ("max_message_size", 1, True),
+    ("max_tcp_per_ip", 1, True),
+)
+_INTEGERS = frozenset(
+    {
+        "max_sessions",
+        "retry_after",
+        "max_restarts",
+        "mailbox_capacity",
+        "max_message_size",
+        "max_tcp_per_ip",
+    }
+)
+
 
 @attrs.define
 class Stats:
@@ -118,6 +159,7 @@ class Stats:
     tcp_refused: int = 0
     tcp_timeouts: int = 0
     retransmissions: int = 0
+    rtp_echoed: int = 0
     send_errors: int = 0
 
 
@@ -159,7 +201,8 @@ class _Udp(DatagramProtocol):
             server.stats.send_errors += 1
 
 
-_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+# Linear on any input: the value is taken whole and stripped in Python.
+_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*+:([^\r\n]*+)")
 
 
 class _Framer:
@@ -187,7 +230,7 @@ class _Framer:
             length = 0
             if match is not None:
                 try:
-                    length = content_length(match[1])
+                    length = content_length(match[1].strip())
                 except ParseError as exc:
                     raise ParseError(exc.reason, _try_request(buffer[:end])) from None
             total = end + 4 + length
@@ -235,7 +278,7 @@ def _uri_host(host: str) -> bytes:
     return (f"[{host}]" if ":" in host else host).encode()
 
 
-_SENT_BY = re.compile(rb"\s*SIP\s*/\s*2\.0\s*/\s*[^\s/]+\s+(\[[^\]]*\]|[^\s:;]+)")
+_SENT_BY = re.compile(rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[^\s/]++\s++(\[[^\]]*+\]|[^\s:;]++)")
 
 
 def stamp_via(request: Request, host: str, port: int) -> None:
@@ -266,12 +309,16 @@ class _RtpEcho(DatagramProtocol):
 
     noisy = False
 
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+
     def datagramReceived(self, data: bytes, addr: Any) -> None:  # noqa: N802
         transport: Any = self.transport
         try:
             transport.write(data, addr)
         except OSError:
-            pass  # UDP may lose it
+            return  # UDP may lose it
+        self.stats.rtp_echoed += 1
 
 
 class SipServer:
@@ -325,7 +372,7 @@ class SipServer:
             self.listen_tcp()
         if config.rtp_echo:
             reactor = get_hub().reactor
-            port = reactor.listenUDP(0, _RtpEcho(), interface=config.host)
+            port = reactor.listenUDP(0, _RtpEcho(self.stats), interface=config.host)
             self._ports.append(port)
             self.rtp_port = port.getHost().port
         log.info(
@@ -376,23 +423,6 @@ class SipServer:
         else:
             port = reactor.adoptStreamPort(sock.fileno(), sock.family, factory)
         self._ports.append(port)
-
-    def adopt(self, udp_fd: int | None = None, tcp_fd: int | None = None) -> SipServer:
-        """Also listen on already-bound sockets (a worker's share of its parent's ports).
-
-        The descriptors stay the caller's (Twisted listens on duplicates); start
-        the server with ``udp_port=None, tcp_port=None`` to listen on these only.
-        """
-        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
-        reactor = get_hub().reactor
-        if udp_fd is not None:
-            self._udp = _Udp(self)
-            self._ports.append(reactor.adoptDatagramPort(udp_fd, family, self._udp, 65536))
-        if tcp_fd is not None:
-            factory = SpawnFactory(self._serve_tcp)
-            factory.noisy = False
-            self._ports.append(reactor.adoptStreamPort(tcp_fd, family, factory))
-        return self
 
     @property
     def udp_port(self) -> int | None:

@@ -17,10 +17,11 @@ dialog and answers 200 OK (the call has ended, as the BYE asks) rather than
 
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
-``--drain`` seconds, then exits; the parent exits last. A rolling restart
-(:meth:`WorkerPool.rolling_restart`) drains one worker at a time; there new
-INVITEs over UDP are left unanswered instead, so their retransmissions reach
-the successor.
+``--drain`` seconds, then exits; the parent exits last (status 1 instead if
+the pool gave up because its workers kept dying). SIGHUP to the parent is a
+rolling restart (:meth:`WorkerPool.rolling_restart`): one worker at a time is
+drained and replaced; there new INVITEs over UDP are left unanswered instead,
+so their retransmissions reach the successor.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -42,6 +44,7 @@ import structlog
 
 import eventlib
 from eventlib.green import subprocess
+from eventlib.supervisor import SupervisorError
 from eventlib.workers import (
     SharedSockets,
     StopRequest,
@@ -58,7 +61,7 @@ __all__ = ["WorkerSipServer", "run_pool_demo", "serve_pool", "start_pool", "work
 
 log = structlog.get_logger("sip_uas")
 
-_CONFIG_FIELDS = ("host", "max_sessions", "t1", "crash_rate")
+_PARENT_FIELDS = ("udp_port", "tcp_port")  # the parent binds these; workers get sockets
 _COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 
@@ -84,7 +87,7 @@ class WorkerSipServer(SipServer):
         else:
             self.stats.rejected += 1
             retry = b"%d" % self.config.retry_after
-            endpoint.send(build_response(invite, 503, headers=((b"Retry-After", retry),)), peer)
+            endpoint.send(self._out_of_dialog(invite, 503, ((b"Retry-After", retry),)), peer)
 
     def _answer_out_of_dialog(self, request: Request, endpoint: Any, peer: Any) -> None:
         tag = request.to_tag
@@ -120,13 +123,21 @@ def worker_main(argv: list[str] | None = None) -> None:
         from examples.sip_uas.demo import _quiet_injected_crashes  # noqa: PLC0415
 
         _quiet_injected_crashes()
-    server = WorkerSipServer(config, worker.index).start()
-    server.adopt(worker.sockets.get("udp"), worker.sockets.get("tcp"))
-    for fd in worker.sockets.values():
-        os.close(fd)  # the server listens on duplicates
+    server = WorkerSipServer(config, worker.index)
+    server.start_tree()
+    for kind, fd in worker.sockets.items():
+        with socket.socket(fileno=fd) as sock:  # the server listens on a duplicate
+            sock.setblocking(False)
+            (server.listen_udp if kind == "udp" else server.listen_tcp)(sock)
     worker.status = server.status
     worker.ready()
-    log.info("sip_uas.worker_ready", pid=os.getpid(), generation=worker.generation)
+    log.info(
+        "sip_uas.worker_ready",
+        pid=os.getpid(),
+        generation=worker.generation,
+        udp_port=server.udp_port,
+        tcp_port=server.tcp_port,
+    )
     request = worker.wait_for_stop()
     assert request is not None
     server.draining = request
@@ -151,7 +162,11 @@ def start_pool(
     """Open the shared ports and start ``count`` SIP workers on them (call from a proc)."""
     shared = SharedSockets(count, config.host, udp_port=config.udp_port, tcp_port=config.tcp_port)
     options = {
-        "config": {name: getattr(config, name) for name in _CONFIG_FIELDS},
+        "config": {
+            name: value
+            for name, value in attrs.asdict(config).items()
+            if name not in _PARENT_FIELDS
+        },
         "quiet": quiet,
     }
     try:
@@ -181,23 +196,60 @@ def totals(pool: WorkerPool) -> dict[str, int]:
     return summed
 
 
-def serve_pool(args: argparse.Namespace, config: Config) -> None:
-    """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully."""
+def serve_pool(args: argparse.Namespace, config: Config) -> int:
+    """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully; the exit status.
+
+    Returns 0 after a stop by signal, 1 if the pool gave up by itself (its
+    restart intensity was reached: the workers keep failing).
+    """
     pool, shared = start_pool(args.workers, config, quiet=args.quiet, drain_seconds=args.drain)
     stop = eventlib.Event()
+
+    def stop_once(*_: Any) -> None:
+        if not stop.ready():
+            stop.send(None)
+
+    pool.link(stop_once)
+    rolling: list[eventlib.Proc] = []
+
+    def rolling_restart() -> None:
+        if not rolling or rolling[-1].dead:  # one at a time; a second SIGHUP meanwhile waits
+            rolling[:] = [eventlib.spawn(_rolling_restart, pool)]
+
     reactor = eventlib.get_hub().reactor
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: reactor.callFromThread(stop.send))
+        signal.signal(signum, lambda *_: reactor.callFromThread(stop_once))
+    signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(rolling_restart))
     # Printed once the handlers are in place: a parent that reads it may signal at once.
     print(
         f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
         flush=True,
     )
     stop.wait()
-    log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
-    pool.stop()
+    status = 0
+    if pool.dead:
+        try:
+            pool.wait()
+        except Exception as exc:  # RestartIntensityExceeded: the workers keep failing
+            log.error("sip_uas.workers_failed", error=str(exc))  # noqa: TRY400 - it says all
+            status = 1
+    else:
+        log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
+        pool.stop()
     shared.close()
     print(pool.format_tree(), flush=True)
+    return status
+
+
+def _rolling_restart(pool: WorkerPool) -> None:
+    """SIGHUP: replace the workers one at a time (new code, new config), failing no call."""
+    log.info("sip_uas.rolling_restart", workers=len(pool.workers()))
+    try:
+        pool.rolling_restart()
+    except SupervisorError as exc:  # stopped meanwhile, or a successor failed to start
+        log.warning("sip_uas.rolling_restart_failed", error=str(exc))
+        return
+    log.info("sip_uas.rolling_restart_done", pids=[proc.pid for proc in pool.workers()])
 
 
 # -- the demo: 2 workers under sipp, one killed mid-run -----------------------------

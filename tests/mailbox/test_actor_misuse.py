@@ -4,7 +4,7 @@ import pytest
 
 import eventlib
 from eventlib.hub import BlockingInMainLoopError
-from eventlib.mailbox import Actor
+from eventlib.mailbox import Actor, ActorDied
 
 
 class Recorder(Actor):
@@ -73,3 +73,39 @@ def test_stop_timeout_covers_waiting_for_room_in_a_full_mailbox(virtual_clock):
     assert virtual_clock.now() - start == 1
     assert not actor.dead
     actor.kill()
+
+
+def test_actor_capacity_true_is_refused_at_start(virtual_clock):
+    """An Actor class with capacity = True fails at start: a bool is not a capacity."""
+
+    class Flagged(Recorder):
+        capacity = True
+
+    with pytest.raises(TypeError, match="Mailbox capacity must be None or an int >= 1, got True"):
+        Flagged.spawn()
+
+
+@pytest.mark.parametrize(("timeout", "error"), [("5", TypeError), (-1, ValueError)])
+def test_call_rejects_a_bad_timeout_before_sending(virtual_clock, timeout, error):
+    """call(timeout=...) is checked before the message is sent."""
+    actor = Recorder.spawn()
+    with pytest.raises(error, match=r"Actor\.call\(\) timeout must be"):
+        actor.call("work", timeout=timeout)
+    eventlib.sleep(1)
+    assert actor.handled == []
+    actor.stop()
+
+
+def test_caller_waiting_for_room_gets_actor_died_when_the_actor_dies(virtual_clock, hub_errors):
+    """A call blocked on a full mailbox fails with ActorDied at once when the actor is killed."""
+    actor = BoundedRecorder.spawn()
+    actor.cast("stall")
+    eventlib.sleep(0)
+    actor.cast("queued")
+    caller = eventlib.spawn(actor.call, "late", None)
+    eventlib.sleep(1)
+    start = virtual_clock.now()
+    actor.kill()
+    with pytest.raises(ActorDied):
+        caller.wait()
+    assert virtual_clock.now() == start

@@ -233,3 +233,23 @@ def test_content_length_of_4301_digits_gets_400(virtual_clock):
         assert "at most 9 digits" in entry["reason"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tcp_idle_timeout", -1),
+        ("tcp_message_timeout", 0),
+        ("max_tcp_per_ip", 0),
+        ("max_tcp_per_ip", 2.5),
+        ("t1", "0.5"),
+        ("mailbox_capacity", True),
+        ("crash_rate", 2.0),
+    ],
+)
+def test_a_bad_config_value_is_refused_at_once_naming_the_field(field, value):
+    """Config(...) raises ValueError naming the field, before any server starts."""
+    from examples.sip_uas import Config
+
+    with pytest.raises(ValueError, match=f"Config.{field} must be"):
+        Config(**{field: value})

@@ -28,7 +28,8 @@ def _with_length(value: bytes) -> bytes:
 # (name, datagram, expected reply: its code, or None for a silent drop)
 MALFORMED = [
     ("bad start line", _GOOD.replace(b" SIP/2.0", b" HTTP/1.1"), None),
-    ("other SIP version", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/3.0"), 505),
+    ("other SIP version", _GOOD.replace(b" SIP/2.0", b" SIP/3.0"), 505),
+    ("no Request-URI", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/2.0"), 400),
     ("garbage bytes", bytes(range(256)) * 4, None),
     ("binary start line", b"\xff\xfe\x00INVITE\r\n\r\n", None),
     ("empty start line", b"\r\n\r\n\r\nVia: x\r\n\r\n", None),

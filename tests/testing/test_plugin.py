@@ -253,3 +253,18 @@ def test_misspelt_marker_option_is_a_usage_error(pytester):
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*UsageError*autojump*got autojmp=*"])
+
+
+def test_a_test_argument_named_function_is_passed_through(pytester):
+    """A parametrized argument called `function` reaches the test (no clash with Proc.run)."""
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.parametrize("function", [len])
+        def test_named_function(virtual_clock, function):
+            assert function("ab") == 2
+        """,
+    )
+    result.assert_outcomes(passed=1)

@@ -513,3 +513,18 @@ def test_write_after_lose_connection_without_waiting_raises(serve):
     conn.loseConnection(wait=False)
     with pytest.raises(ConnectionDone, match=r"loseConnection\(\)"):
         conn.write(b"dropped")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"transportBufferSize": "64k"}, TypeError, "transportBufferSize"),
+        ({"transportBufferSize": 0}, ValueError, "transportBufferSize"),
+        ({"read_high_water": 0}, ValueError, "read_high_water"),
+        ({"read_high_water": True}, TypeError, "read_high_water"),
+    ],
+)
+def test_bad_buffer_sizes_are_refused_naming_the_argument(real_reactor, kwargs, error, name):
+    """Buffer sizes are ints >= 1; anything else is refused when the transport is made."""
+    with pytest.raises(error, match=rf"{name} must be an int >= 1"):
+        GreenTransport(**kwargs)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from eventlib import get_hub, sleep
 from eventlib.green import socket
@@ -89,17 +90,28 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         sleep(0.02)
 
 
-def process_gone(pid: int) -> bool:
-    """True once ``pid`` has exited (a zombie nobody reaped yet counts as gone)."""
+@attrs.frozen
+class ProcessId:
+    """A process, told apart from a later one given the same pid (pids wrap around fast here)."""
+
+    pid: int
+    start: int | None
+
+
+def _stat(pid: int) -> list[str] | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        state = stat.rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-    return state in ("Z", "X")
+        return None
+
+
+def identify(pid: int) -> ProcessId:
+    """The running process ``pid`` (its start time tells it apart from a successor)."""
+    fields = _stat(pid)
+    return ProcessId(pid, None if fields is None else int(fields[19]))
+
+
+def process_gone(process: ProcessId) -> bool:
+    """True once ``process`` has exited (a zombie nobody reaped yet counts as gone)."""
+    fields = _stat(process.pid)
+    return fields is None or int(fields[19]) != process.start or fields[0] in ("Z", "X")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pool_helpers import ECHO_WORKER, process_gone, wait_for
+from pool_helpers import ECHO_WORKER, ProcessId, identify, process_gone, wait_for
 
 from eventlib.green import subprocess
 from eventlib.workers._channel import ENV_VAR, Channel
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.eventlib(time_limit=60)
 PARENT = str(Path(__file__).with_name("pool_parent.py"))
 
 
-def _start_parent() -> tuple[subprocess.Popen, list[int]]:
+def _start_parent() -> tuple[subprocess.Popen, list[ProcessId]]:
     process = subprocess.Popen([sys.executable, PARENT], stdout=subprocess.PIPE)
     line = ""
     while not line.startswith("pids "):  # the parent's logs come first, on stdout too
@@ -28,7 +28,7 @@ def _start_parent() -> tuple[subprocess.Popen, list[int]]:
         assert line, "the parent exited before its workers were ready"
     parent, *workers = (int(pid) for pid in line.split()[1:])
     assert parent == process.pid
-    return process, workers
+    return process, [identify(pid) for pid in workers]
 
 
 def test_sigterm_to_the_parent_stops_its_workers_and_it_exits_0(real_reactor):
@@ -37,7 +37,7 @@ def test_sigterm_to_the_parent_stops_its_workers_and_it_exits_0(real_reactor):
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0
     process.stdout.close()
-    assert all(process_gone(pid) for pid in workers)
+    assert all(process_gone(worker) for worker in workers)
 
 
 def test_sigkill_of_the_parent_leaves_no_worker_behind(real_reactor):
@@ -46,7 +46,7 @@ def test_sigkill_of_the_parent_leaves_no_worker_behind(real_reactor):
     process.kill()
     assert process.wait(10) == -signal.SIGKILL
     process.stdout.close()
-    wait_for(lambda: all(process_gone(pid) for pid in workers), 10, "workers gone")
+    wait_for(lambda: all(process_gone(worker) for worker in workers), 10, "workers gone")
 
 
 def test_a_worker_whose_parent_channel_closes_exits_by_itself(real_reactor):
