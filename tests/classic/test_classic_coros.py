@@ -69,3 +69,17 @@ def test_bounded_semaphore_acquire_with_a_free_permit_returns_true(virtual_clock
     sem = coros.semaphore(1, 2)
     assert sem.acquire(blocking) is True
     assert (sem.counter, sem.balance) == (0, -2)
+
+
+def test_bounded_semaphore_balance_through_waits_on_both_sides(virtual_clock):
+    """balance after an acquire that waited for a release, then a release that waited (-3, 3)."""
+    sem = coros.BoundedSemaphore(2, limit=3)
+    assert [sem.acquire(), sem.acquire()] == [True, True]
+    api.spawn(sem.release)
+    assert sem.acquire() is True
+    assert sem.balance == -3
+    for _ in range(3):
+        sem.release()
+    api.spawn(sem.acquire)
+    assert sem.release() is True
+    assert sem.balance == 3
