@@ -251,5 +251,6 @@ def test_sighup_to_the_sip_parent_replaces_every_worker_one_at_a_time():
     assert not after & before, errors
     assert process.returncode == 0, errors
     assert "sip_uas.rolling_restart_done" in errors
-    assert not [worker for worker in workers if not process_gone(worker)]
+    left = [worker for worker in workers if not process_gone(worker)]
+    assert not left, [(w, Path(f"/proc/{w.pid}/stat").read_text()) for w in left]
     assert output.count("stopped restarts=0") == 2, output  # restart_child is not counted
