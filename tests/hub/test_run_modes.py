@@ -99,18 +99,23 @@ def test_asyncio_reactor_runs_green_code_beside_coroutines(mode):
         from twisted.internet import reactor
         import eventlib
 
-        async def coroutine(q):
+        # Each side waits for the other (no race of two timers): the proc sleeps on a
+        # hub timer, then wakes the coroutine, which sleeps on an asyncio timer and answers.
+        async def coroutine(q, woken):
+            await woken
             await asyncio.sleep(0.01)
             q.put("coroutine")
 
-        def green(q):
-            eventlib.sleep(0.02)
+        def green(q, woken):
+            eventlib.sleep(0.01)
             q.put("green")
+            woken.set_result(None)
 
         def main():
             q = eventlib.Queue()
-            asyncio.ensure_future(coroutine(q))
-            eventlib.spawn(green, q)
+            woken = loop.create_future()
+            asyncio.ensure_future(coroutine(q, woken))
+            eventlib.spawn(green, q, woken)
             print(q.get(), q.get())
 
         if {mode!r} == "joined":
@@ -120,7 +125,7 @@ def test_asyncio_reactor_runs_green_code_beside_coroutines(mode):
             main()
         """
     )
-    assert out.split() == ["coroutine", "green"]
+    assert out.split() == ["green", "coroutine"]
 
 
 def test_reactor_stop_in_implicit_mode_raises_hub_stopped():
