@@ -166,3 +166,19 @@ def test_keyboard_interrupt_in_a_proc_reaches_main():
         """
     )
     assert out.strip() == "interrupted"
+
+
+def test_blocking_after_reactor_stop_is_an_assertion_error_as_in_the_original():
+    """Classic code catching AssertionError ('reactor is not running') still catches it."""
+    out = run_script(
+        """
+        from twisted.internet import reactor
+        from eventlib import api
+        api.call_after_global(0.01, reactor.stop)
+        try:
+            api.sleep(10)
+        except AssertionError as exc:
+            print(type(exc).__name__)
+        """
+    )
+    assert out.split("\n")[0] == "HubStoppedError"
