@@ -54,9 +54,10 @@ pytest: $(VENV)/.stamp-test
 	$(SIPP)
 	$(PY) -m pytest
 
-# The Twisted bridge again, under Twisted's asyncio reactor.
+# The whole suite again, under Twisted's asyncio reactor (eventlib.remote's tests run only here).
 pytest-asyncio: $(VENV)/.stamp-test
-	$(PY) -m pytest tests/twistedutil --eventlib-reactor=asyncio
+	$(SIPP)
+	$(PY) -m pytest --eventlib-reactor=asyncio
 
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site

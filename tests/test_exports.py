@@ -35,6 +35,7 @@ PUBLIC_MODULES = [
     "eventlib.pool",
     "eventlib.proc",
     "eventlib.queue",
+    "eventlib.remote",
     "eventlib.semaphore",
     "eventlib.supervisor",
     "eventlib.sync",
@@ -63,12 +64,13 @@ LAYERS = [
     ("eventlib.twistedutil", 5),
     ("eventlib.mailbox", 6),
     ("eventlib.supervisor", 7),
+    ("eventlib.remote", 8),
     # Facades over everything: the package itself and the classic/test entry points.
-    ("eventlib.api", 8),
-    ("eventlib.coros", 8),
-    ("eventlib.observer", 8),
-    ("eventlib.testing", 8),
-    ("eventlib", 9),
+    ("eventlib.api", 9),
+    ("eventlib.coros", 9),
+    ("eventlib.observer", 9),
+    ("eventlib.testing", 9),
+    ("eventlib", 10),
 ]
 
 

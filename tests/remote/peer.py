@@ -59,7 +59,8 @@ def main() -> None:
     node.export("collect", Collect.spawn())
     for registered in names:
         node.register(registered, "echo")
-    print("ready", flush=True)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     while green_os.read(sys.stdin.fileno(), 1):
         pass
     node.stop()
