@@ -160,9 +160,28 @@ class _GreenSession:
     previous_hub: Hub | None = None
 
 
+_MARKER_OPTIONS = ("autojump", "autojump_threshold", "time_limit")
+
+
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The ``eventlib`` marker's options; a misspelt or positional one is a usage error."""
+    if "virtual_clock" in request.fixturenames and "real_reactor" in request.fixturenames:
+        raise pytest.UsageError(
+            f"{request.node.nodeid} asks for both virtual_clock and real_reactor; a test runs "
+            "on one hub: use virtual_clock (loopback I/O works on it too) or real_reactor "
+            "(real time), not both"
+        )
     marker = request.node.get_closest_marker("eventlib")
-    return dict(marker.kwargs) if marker is not None else {}
+    if marker is None:
+        return {}
+    unknown = sorted(set(marker.kwargs) - set(_MARKER_OPTIONS))
+    if marker.args or unknown:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: @pytest.mark.eventlib takes keyword options "
+            f"{', '.join(_MARKER_OPTIONS)}; got "
+            + ", ".join([*map(repr, marker.args), *(f"{name}=" for name in unknown)])
+        )
+    return dict(marker.kwargs)
 
 
 def _time_limit(request: pytest.FixtureRequest, options: dict[str, Any]) -> float:

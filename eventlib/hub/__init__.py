@@ -13,6 +13,7 @@ from eventlib.hub._calls import (
     sleep,
     trampoline,
 )
+from eventlib.hub._checks import check_count, check_duration, check_timeout
 from eventlib.hub._errors import (
     BlockingInMainLoopError,
     DeadlockError,
@@ -38,7 +39,10 @@ __all__ = [
     "Timer",
     "VirtualClockReactor",
     "Waiter",
+    "check_count",
+    "check_duration",
     "check_not_main_loop",
+    "check_timeout",
     "exception_from_throw_args",
     "get_fileno",
     "get_hub",

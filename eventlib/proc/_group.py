@@ -142,7 +142,7 @@ class RunningProcSet:
     """A set of live procs that forgets each one as it finishes.
 
     Args:
-        procs: procs to start with (optional iterable).
+        *args: at most one iterable of procs to start with.
     """
 
     def __init__(self, *args: Iterable[Proc]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from greenlet import getcurrent
 
-from eventlib.hub import get_hub
+from eventlib.hub import check_not_main_loop, check_timeout, get_hub
 from eventlib.log import STATE as _LOG
 from eventlib.log import get_logger
 from eventlib.proc import ExitReason, Proc, Source, current_proc
@@ -31,6 +31,7 @@ from eventlib.supervisor._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    InvalidSupervisorFlags,
     Killed,
     RestartIntensityExceeded,
     Shutdown,
@@ -109,10 +110,12 @@ class Supervisor(Introspection, Proc):
         name: str | None = None,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(name)
         self.strategy, self.max_restarts, self.max_seconds, self.auto_shutdown = check_flags(
-            strategy, max_restarts, max_seconds, auto_shutdown
+            strategy, max_restarts, max_seconds, auto_shutdown, backoff
         )
+        if isinstance(children, ChildSpec | str | bytes) or not isinstance(children, Iterable):
+            raise InvalidSupervisorFlags("invalid_children", children)
+        super().__init__(name)
         self.backoff = backoff
         specs = list(children)
         self._check_specs(specs)
@@ -521,6 +524,9 @@ class Supervisor(Introspection, Proc):
             return method(*args)
         if self.dead:
             raise SupervisorNotRunning(f"supervisor {self.path!r} is not running")
+        # Refused before the request is queued: else it would run while the caller is told
+        # it failed.
+        check_not_main_loop(get_hub(), _api_name(method))
         reply = Event()
 
         def supervisor_died(_proc: Proc) -> None:
@@ -547,7 +553,10 @@ class Supervisor(Introspection, Proc):
         """Add and start a child; return what its start function returned (None if ignored).
 
         Raises:
-            AlreadyStarted, AlreadyPresent, InvalidChildSpec, StartChildError.
+            AlreadyStarted: a child with this id is running.
+            AlreadyPresent: a stopped child with this id is kept (restart or delete it).
+            InvalidChildSpec: the spec breaks OTP's rules.
+            StartChildError: the start function failed.
         """
         self._check_spec(spec)
         return self._call(self._do_start_child, spec)
@@ -634,7 +643,18 @@ class Supervisor(Introspection, Proc):
 
     def stop(self, timeout: float | None = None) -> None:
         """Shut down: children terminated in reverse start order, then the supervisor exits."""
+        check_timeout(timeout, "Supervisor.stop() timeout")
         if self.dead:
             return
+        check_not_main_loop(get_hub(), "Supervisor.stop() (use kill() from a Twisted callback)")
         self._inbox.put(("stop",))
         self.wait(timeout)
+
+
+def _api_name(method: Callable[..., Any]) -> str:
+    """``Supervisor.start_child()`` for ``_do_start_child``, with the way out where there is one."""
+    name = getattr(method, "__name__", "call").removeprefix("_do_")
+    name = {"start_dynamic": "start_child", "terminate_dynamic": "terminate_child"}.get(name, name)
+    if name == "start_child":
+        return "Supervisor.start_child() (use start_child_nowait() from a Twisted callback)"
+    return f"Supervisor.{name}()"

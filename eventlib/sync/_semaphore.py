@@ -116,7 +116,9 @@ class BoundedSemaphore:
 
     ``acquire`` waits at 0; ``release`` *waits* at ``limit`` until someone
     acquires (classic eventlib semantics; ``release(blocking=False)`` returns
-    False instead).
+    False instead). A waiting ``acquire`` makes room first, so with ``limit``
+    0 an acquire and a release meet (a rendezvous); ``balance`` (``lower``
+    minus ``upper``) is negative while acquirers wait.
 
     Args:
         count: the initial number of permits.
@@ -148,10 +150,25 @@ class BoundedSemaphore:
         return self.upper.locked()
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        if not self.lower.acquire(blocking, timeout):
-            return False
-        self.upper.release()
-        return True
+        lower, upper = self.lower, self.upper
+        if lower.counter > 0 or not blocking or (timeout is not None and timeout <= 0):
+            if not lower.acquire(False):
+                return False
+            upper.release()
+            return True
+        check_not_main_loop(get_hub(), "BoundedSemaphore.acquire()")
+        # Make room before waiting, in the classic order: a release waiting at the limit
+        # (limit 0: a rendezvous) goes through now and hands us its permit, instead of
+        # both waiting forever. While we wait, balance counts us as negative.
+        upper.release()
+        try:
+            got = lower.acquire(True, timeout)
+        except BaseException:
+            upper.counter -= 1  # take the room back; owed if a release already used it
+            raise
+        if not got:
+            upper.counter -= 1
+        return got
 
     def release(self, blocking: bool = True, timeout: float | None = None) -> bool:
         if not self.upper.acquire(blocking, timeout):

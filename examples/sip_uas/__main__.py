@@ -1,4 +1,4 @@
-"""Run the SIP UAS: ``python -m examples.sip_uas [--port 5060] [--demo]``."""
+"""Run the SIP UAS: ``python -m examples.sip_uas [--port 5060] [--workers N] [--demo]``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 
 import eventlib
+from eventlib.workers import add_worker_field
 from examples.sip_uas.server import Config, SipServer
 
 
@@ -27,6 +28,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
     parser.add_argument("--rate", type=int, default=200, help="demo calls per second")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="run N supervised worker processes sharing the ports (default: one process)",
+    )
+    parser.add_argument(
+        "--drain", type=float, default=5.0, help="seconds a stopping worker lets calls finish"
+    )
     return parser.parse_args(argv)
 
 
@@ -34,6 +44,7 @@ def configure_logging(level: int) -> None:
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
+            add_worker_field,  # worker=<i> on every event of a worker process
             structlog.processors.TimeStamper(fmt="%H:%M:%S"),
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ],
@@ -43,11 +54,11 @@ def configure_logging(level: int) -> None:
     )
 
 
-def serve(args: argparse.Namespace) -> None:
+def _config(args: argparse.Namespace) -> Config:
     changes: dict[str, Any] = {}
     if args.crash_rate is not None:
         changes["crash_rate"] = args.crash_rate
-    config = Config(
+    return Config(
         host=args.host,
         udp_port=args.port,
         tcp_port=args.tcp_port,
@@ -55,7 +66,10 @@ def serve(args: argparse.Namespace) -> None:
         t1=args.t1,
         **changes,
     )
-    server = SipServer(config).start()
+
+
+def serve(args: argparse.Namespace) -> None:
+    server = SipServer(_config(args)).start()
     # Print the bound ports first, on stdout, so that a parent process can read them.
     print(f"listening udp={server.udp_port} tcp={server.tcp_port}", flush=True)
     stop = eventlib.Event()
@@ -68,7 +82,16 @@ def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        sys.exit(f"--workers must be 1 or more, not {args.workers}")
     configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    if args.workers is not None:
+        from examples.sip_uas import workers  # noqa: PLC0415 - only a pool needs it
+
+        if args.demo:
+            sys.exit(workers.run_pool_demo(args))
+        workers.serve_pool(args, _config(args))
+        return
     if args.demo:
         from examples.sip_uas.demo import run_demo  # noqa: PLC0415 - only the demo needs sipp
 

@@ -60,11 +60,12 @@ class Server:
         return host.host, host.port
 
     def stop(self) -> None:
-        """Stop listening (which kills the handlers), then close every served connection."""
+        """Stop listening, kill the handlers, then close every served connection."""
         if self.port is None:
             return
         port, self.port = self.port, None
         block_on(port.stopListening())
+        self.factory.killall()
         self.factory.waitall_trapping_errors()
         with eventlib.Timeout(5):
             for transport in self.transports:

@@ -495,3 +495,21 @@ def test_direct_transport_lose_connection_closes(serve):
     conn.write(b"x" * 100_000, wait=False)  # the producer is paused
     conn.transport.loseConnection()
     assert isinstance(conn.wait_closed(), ConnectionDone)
+
+
+def test_write_after_lose_write_connection_raises(serve):
+    """write() after loseWriteConnection() raises ConnectionDone instead of dropping the data."""
+    server = serve(lambda conn: None)
+    conn = connect(server)
+    conn.loseWriteConnection()
+    with pytest.raises(ConnectionDone, match=r"loseWriteConnection\(\)"):
+        conn.write(b"dropped")
+    assert server.connected.get().read() == b""
+
+
+def test_write_after_lose_connection_without_waiting_raises(serve):
+    """write() after loseConnection(wait=False), before the close completes, raises too."""
+    conn = connect(serve(lambda conn: None))
+    conn.loseConnection(wait=False)
+    with pytest.raises(ConnectionDone, match=r"loseConnection\(\)"):
+        conn.write(b"dropped")
