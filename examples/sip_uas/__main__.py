@@ -25,6 +25,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--t1", type=float, default=0.5, help="RFC 3261 T1 in seconds")
     parser.add_argument("--crash-rate", type=float, default=None, help="fraction of calls to crash")
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    parser.add_argument(
+        "--nats",
+        default=None,
+        metavar="URL",
+        help="with --workers: forward in-dialog requests between workers over this NATS server",
+    )
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
     parser.add_argument("--rate", type=int, default=200, help="demo calls per second")
