@@ -242,9 +242,9 @@ def test_workers_are_children_in_the_tree_and_the_observer_snapshot(real_reactor
             assert f"worker-{worker.index} [worker permanent proc={worker.id} running " in tree
             assert f"pid={worker.pid}]" in tree
         info = {sup.path: sup for sup in snapshot().supervisors}["app/workers"]
-        assert [(row.id, row.proc_id) for row in info.children] == [
-            ("worker-1", pool.workers()[1].id),
+        assert [(row.id, row.proc_id) for row in info.children] == [  # start order, as the tree
             ("worker-0", pool.workers()[0].id),
+            ("worker-1", pool.workers()[1].id),
         ]
         root.stop()
     finally:
