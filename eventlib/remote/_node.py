@@ -109,6 +109,8 @@ class Node:
         connect_timeout: seconds to wait for the first connection.
         system_account: the account whose ``$SYS`` disconnect events to watch
             (the account the node's user is in), or None not to watch them.
+        names_bucket: the JetStream key-value bucket of the cluster-wide registry.
+        nodes_bucket: the bucket that keeps node names unique.
         connect_options: more ``nats.connect()`` options (user, password, tls...).
     """
 
@@ -162,6 +164,7 @@ class Node:
         self._stopping = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._helpers: set[Proc] = set()
+        self._wake = Event()  # set by stop(): the node proc's loop ends
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -586,7 +589,7 @@ class Node:
             source = self._sources[key] = Source(name=name)
             if not self._connected:
                 self._fire(key, "noconnection")
-            else:
+            else:  # watch its node's heartbeats even before the first one arrives here
                 self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
                 self._task(self._probe(key))
         return source
@@ -614,6 +617,8 @@ class Node:
             await self._nc.request(subject, b"", timeout=2, headers={PROBE_HEADER: "1"})
         except nats.errors.NoRespondersError:
             self._fire(key, "noproc" if actor is not None else "noconnection")
+            if self._seen.get(node, ("?",))[0] == "":
+                del self._seen[node]  # never heard of: no node to declare down later
         except Exception as error:
             _log.info("remote.probe_failed", target=subject, error=repr(error))
 

@@ -190,6 +190,10 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return line
 
 
+# Fast heartbeats, with room for a loaded machine: a node is down after 1.1 s of silence.
+HEARTBEATS = {"heartbeat_interval": 0.2, "heartbeat_misses": 5}
+
+
 def node_options(**overrides: Any) -> dict[str, Any]:
     """Node options of the tests: fast heartbeats, the APP account's disconnect events."""
-    return {"heartbeat_interval": 0.1, "system_account": "APP", **overrides}
+    return {**HEARTBEATS, "system_account": "APP", **overrides}
