@@ -23,7 +23,7 @@ def test_plain_data_round_trips(codec):
 @pytest.mark.parametrize("message", [{1, 2}, object(), {"nested": [complex(1, 2)]}])
 def test_unencodable_message_is_a_codec_error_naming_the_type(codec, message):
     """A value the codec cannot carry raises CodecError (a TypeError) with the fix."""
-    with pytest.raises(CodecError, match="cannot encode .*send plain data") as info:
+    with pytest.raises(CodecError, match=r"cannot encode .*send plain data") as info:
         codec.encode(message)
     assert isinstance(info.value, TypeError)
 
