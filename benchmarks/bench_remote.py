@@ -70,7 +70,7 @@ def serve_eventlib(url: str, name: str) -> None:
         def handle(self, message: Any) -> Any:
             return message
 
-    node = Node(name, url, system_account="APP").start()
+    node = Node(name, url, events_account="APP").start()
     node.export("echo", Echo.spawn())
     print("ready", flush=True)
     eventlib.sleep(10**6)
@@ -167,7 +167,7 @@ def measure_node_loss(url: str, repeat: int) -> dict[str, float]:
     import eventlib  # noqa: PLC0415
     from eventlib.remote import Node  # noqa: PLC0415
 
-    node = Node(f"bench-watcher-{os.getpid()}", url, system_account="APP").start()
+    node = Node(f"bench-watcher-{os.getpid()}", url, events_account="APP").start()
     times = []
     for attempt in range(repeat):
         name = f"bench-victim-{os.getpid()}-{attempt}"

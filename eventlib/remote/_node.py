@@ -107,8 +107,9 @@ class Node:
         heartbeat_misses: heartbeats missed before a node is declared down.
         reconnect_wait: seconds between reconnection attempts.
         connect_timeout: seconds to wait for the first connection.
-        system_account: the account whose ``$SYS`` disconnect events to watch
-            (the account the node's user is in), or None not to watch them.
+        events_account: the NATS account (the one the node's user is in) whose
+            ``$SYS.ACCOUNT.<account>.DISCONNECT`` events to watch; the server's
+            system account must export them to it. None: heartbeats only.
         names_bucket: the JetStream key-value bucket of the cluster-wide registry.
         nodes_bucket: the bucket that keeps node names unique.
         connect_options: more ``nats.connect()`` options (user, password, tls...).
@@ -124,7 +125,7 @@ class Node:
         heartbeat_misses: int = 3,
         reconnect_wait: float = 0.5,
         connect_timeout: float = 2.0,
-        system_account: str | None = None,
+        events_account: str | None = None,
         names_bucket: str = "eventlib_names",
         nodes_bucket: str = "eventlib_nodes",
         **connect_options: Any,
@@ -141,7 +142,7 @@ class Node:
         self.heartbeat_misses = heartbeat_misses
         self.reconnect_wait = reconnect_wait
         self.connect_timeout = connect_timeout
-        self.system_account = system_account
+        self.events_account = events_account
         self.names_bucket = names_bucket
         self.nodes_bucket = nodes_bucket
         self.connect_options = connect_options
@@ -210,8 +211,8 @@ class Node:
             self._await(nc.subscribe(self._inbox + "*", cb=self._on_reply))
             self._await(nc.subscribe("eventlib.exit.*.*", cb=self._on_exit_notice))
             self._await(nc.subscribe("eventlib.hb.*", cb=self._on_heartbeat))
-            if self.system_account is not None:
-                subject = f"$SYS.ACCOUNT.{self.system_account}.DISCONNECT"
+            if self.events_account is not None:
+                subject = f"$SYS.ACCOUNT.{self.events_account}.DISCONNECT"
                 self._await(nc.subscribe(subject, cb=self._on_disconnect_event))
             for name, actor in list(self._exports.items()):
                 self._serve_export(name, actor)

@@ -224,4 +224,4 @@ HEARTBEATS = {"heartbeat_interval": 0.2, "heartbeat_misses": 5}
 
 def node_options(**overrides: Any) -> dict[str, Any]:
     """Node options of the tests: fast heartbeats, the APP account's disconnect events."""
-    return {**HEARTBEATS, "system_account": "APP", **overrides}
+    return {**HEARTBEATS, "events_account": "APP", **overrides}

@@ -54,7 +54,7 @@ class Collect(Actor):
 
 def main() -> None:
     url, name, *names = sys.argv[1:]
-    node = Node(name, url, heartbeat_interval=0.2, heartbeat_misses=5, system_account="APP")
+    node = Node(name, url, heartbeat_interval=0.2, heartbeat_misses=5, events_account="APP")
     node.start()
     node.export("echo", Echo.spawn())
     node.export("fail", Fail.spawn())
