@@ -57,6 +57,7 @@ def _finish_sipp(process: Any) -> tuple[int, int, str]:
     return int(counts.get("Successful call", -1)), int(counts.get("Failed call", -1)), text[-3000:]
 
 
+@pytest.mark.load
 def test_sipp_at_500_cps_through_2_workers_one_killed_mid_run_fails_no_call(
     real_reactor, hub_errors, tmp_path
 ):
