@@ -238,7 +238,7 @@ def test_login_link_works_once(program):
     assert b"already used" in body
 
 
-@pytest.mark.parametrize("cookie", [None, "eventlib_observer=wrong"])
+@pytest.mark.parametrize("cookie", [None, "eventlib_observer=wrong", "eventlib_observer=\xe9t\xe9"])
 @pytest.mark.parametrize("path", ["/", "/events", "/api/proc?id=1", "/static/app.js"])
 def test_missing_or_wrong_cookie_is_refused(program, cookie, path):
     """The page, the event stream, the API and the assets refuse a missing or wrong session."""

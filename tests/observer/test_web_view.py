@@ -7,7 +7,7 @@ import pytest
 
 import eventlib
 from eventlib.observer import serve
-from eventlib.observer._web import PAGE_SIZE, WebView, _Stream
+from eventlib.observer._web import LOGIN_TTL, PAGE_SIZE, SESSION_TTL, WebView, _Stream
 from eventlib.supervisor import ChildSpec, DynamicSupervisor, Supervisor
 
 
@@ -184,3 +184,29 @@ def test_idle_web_connections_are_closed(virtual_clock, tmp_path):
         virtual_clock.advance(1.0)
         assert idle.recv(100) == b""
     server.stop()
+
+
+class CookieRequest:
+    def __init__(self, cookie):
+        self.cookie = cookie
+
+    def getCookie(self, name):
+        return self.cookie
+
+
+def test_login_links_expire(view, virtual_clock):
+    """A login link not used within LOGIN_TTL seconds no longer logs in."""
+    view.metrics.stop()  # no sampling through the long wait
+    code = view.login_link().split("once=", 1)[1]
+    virtual_clock.advance(LOGIN_TTL + 1)
+    assert view._redeem(code) is None
+
+
+def test_sessions_expire(view, virtual_clock):
+    """A browser session ends after SESSION_TTL seconds."""
+    view.metrics.stop()
+    session_id = view._redeem(view.login_link().split("once=", 1)[1])
+    request = CookieRequest(session_id.encode())
+    assert view.session_of(request) is not None
+    virtual_clock.advance(SESSION_TTL + 1)
+    assert view.session_of(request) is None
