@@ -210,3 +210,36 @@ def test_sessions_expire(view, virtual_clock):
     assert view.session_of(request) is not None
     virtual_clock.advance(SESSION_TTL + 1)
     assert view.session_of(request) is None
+
+
+def raw_get(family, address, host_header):
+    """The status line of a bare HTTP GET / sent with the given Host header."""
+    from eventlib.green import socket
+
+    with socket.socket(family, socket.SOCK_STREAM) as conn:
+        conn.connect(address)
+        conn.sendall(f"GET / HTTP/1.0\r\nHost: {host_header}\r\n\r\n".encode())
+        data = b"".join(iter(lambda: conn.recv(65536), b""))
+    return data.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("host", "family_name", "good_host"),
+    [("127.0.0.1", "AF_INET", "127.0.0.1:{port}"), ("::1", "AF_INET6", "[::1]:{port}")],
+)
+def test_the_view_answers_only_its_own_host_name(
+    virtual_clock, tmp_path, host, family_name, good_host
+):
+    """On 127.0.0.1 or ::1, a request naming the view's address gets an answer; another is 421."""
+    from eventlib.green import socket
+
+    server = serve(host=host, state_dir=tmp_path / "state", profile=False)
+    view = server.open_web()
+    try:
+        family = getattr(socket, family_name)
+        address = (host, view.port)
+        assert view.url.startswith(f"http://{good_host.format(port=view.port)}")
+        assert b" 403 " in raw_get(family, address, good_host.format(port=view.port))
+        assert b" 421 " in raw_get(family, address, f"rebound.example:{view.port}")
+    finally:
+        server.stop()
