@@ -142,7 +142,7 @@ class ObserverServer:
                 state_dir, {"pid": os.getpid(), "host": host, "port": self.port, "token": token}
             )
         except BaseException:
-            self._port.stopListening()
+            close_now(self._port)
             raise
 
     def check_token(self, candidate: bytes | str) -> bool:
