@@ -23,7 +23,7 @@ from twisted.protocols.basic import LineOnlyReceiver
 from eventlib.hub import Hub, get_hub
 from eventlib.observer._snapshot import disable_profiling, enable_profiling, snapshot
 from eventlib.observer._statefile import default_state_dir, write_state_file
-from eventlib.observer._web import WebView
+from eventlib.observer._web import WebView, close_now
 
 __all__ = ["ObserverServer", "default_state_dir", "serve"]
 
@@ -41,6 +41,7 @@ class _SnapshotProtocol(LineOnlyReceiver):
 
     def connectionMade(self) -> None:  # noqa: N802 - Twisted's interface
         server = self.server
+        server._live.add(self)
         if server.connections >= server.max_connections:
             self._reply({"error": "too many observer connections; try again later"})
             return
@@ -52,6 +53,7 @@ class _SnapshotProtocol(LineOnlyReceiver):
 
     def connectionLost(self, reason: Any = None) -> None:  # noqa: N802, ARG002 - Twisted's
         self._cancel_deadline()
+        self.server._live.discard(self)
         if self._counted:
             self._counted = False
             self.server.connections -= 1
@@ -130,6 +132,7 @@ class ObserverServer:
         self.max_connections = max_connections
         self.bad_token_delay = bad_token_delay
         self.connections = 0
+        self._live: set[_SnapshotProtocol] = set()
         self._port = hub.reactor.listenTCP(port, _SnapshotFactory(self), interface=host)
         self.host = host
         self.port: int = self._port.getHost().port
@@ -139,7 +142,7 @@ class ObserverServer:
                 state_dir, {"pid": os.getpid(), "host": host, "port": self.port, "token": token}
             )
         except BaseException:
-            self._port.stopListening()
+            close_now(self._port)
             raise
 
     def check_token(self, candidate: bytes | str) -> bool:
@@ -162,7 +165,10 @@ class ObserverServer:
         if self.web is not None:
             self.web.stop()
             self.web = None
-        self._port.stopListening()
+        close_now(self._port)
+        for protocol in list(self._live):
+            close_now(protocol.transport)
+        self._live.clear()
         self.state_file.unlink(missing_ok=True)
         disable_profiling()
 

@@ -48,7 +48,7 @@ from eventlib.supervisor import RESTARTING, DynamicSupervisor, Supervisor
 if TYPE_CHECKING:
     from eventlib.observer._server import ObserverServer
 
-__all__ = ["LOGIN_TTL", "WebView"]
+__all__ = ["LOGIN_TTL", "WebView", "close_now"]
 
 LOGIN_TTL = 300.0
 """Seconds a one-time login link stays valid."""
@@ -135,9 +135,8 @@ class WebView:
         site = _QuietSite(  # type: ignore[no-untyped-call]
             _Root(self), timeout=idle_timeout, reactor=self.hub.reactor
         )
-        self._port = self.hub.reactor.listenTCP(
-            port, _ConnectionCap(site, max_connections), interface=server.host
-        )
+        self._factory = _ConnectionCap(site, max_connections)
+        self._port = self.hub.reactor.listenTCP(port, self._factory, interface=server.host)
         self.port: int = self._port.getHost().port
         host = f"[{server.host}]" if ":" in server.host else server.host
         self.url = f"http://{host}:{self.port}/"
@@ -151,7 +150,9 @@ class WebView:
         for stream in list(self._streams):
             _finish(stream.request)
         self._streams.clear()
-        self._port.stopListening()
+        close_now(self._port)
+        for wrapper in list(self._factory.protocols):
+            close_now(wrapper.transport)
 
     # -- logins and sessions ---------------------------------------------------
 
@@ -421,6 +422,23 @@ class WebView:
             spawn(restart)
             return {"ok": True, "restarting": str(child_id)}
         return {"ok": False, "error": f"unknown action {action!r}"}
+
+
+def close_now(endpoint: Any) -> None:
+    """Stop a listening port or drop a connection, closing its socket at once.
+
+    Twisted closes it on the reactor's next turn; a program or test that stops
+    the reactor right after would leave the descriptor open until collected.
+    """
+    if endpoint is None:
+        return
+    if hasattr(endpoint, "stopListening"):
+        endpoint.stopListening()
+    else:
+        endpoint.abortConnection()
+    sock = getattr(endpoint, "socket", None)
+    if sock is not None:
+        sock.close()
 
 
 def _finish(request: Any) -> None:

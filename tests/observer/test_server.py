@@ -96,3 +96,24 @@ def test_bad_limits_are_refused(virtual_clock, tmp_path, option, value, error):
     """serve() refuses limits that are not positive numbers, naming the option."""
     with pytest.raises(error, match=option):
         serve(state_dir=tmp_path, profile=False, **{option: value})
+
+
+def test_stop_closes_sockets_at_once(virtual_clock, tmp_path):
+    """stop() closes the listening sockets and open connections now, not on a later reactor turn."""
+    server = serve(state_dir=tmp_path / "state", profile=False)
+    view = server.open_web()
+    virtual_clock.autojump = False
+    conn = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        virtual_clock.advance(0.1)  # accepted, waiting for the token
+        assert server.connections == 1
+        ports = [server._port, view._port]
+        server.stop()  # no reactor turn after this
+        assert [port.socket.fileno() for port in ports] == [-1, -1]
+        conn.setblocking(False)
+        try:
+            assert conn.recv(100) == b""
+        except ConnectionResetError:
+            pass
+    finally:
+        conn.close()
