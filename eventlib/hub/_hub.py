@@ -13,6 +13,7 @@ from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
 from zope.interface import implementer
 
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
+from eventlib.hub._reactors import reactor_from_env
 from eventlib.hub._timer import Timer
 from eventlib.log import report_error
 
@@ -43,6 +44,9 @@ def _root_greenlet() -> Greenlet:
 
 
 def _default_reactor() -> Any:
+    chosen = reactor_from_env()  # EVENTLIB_REACTOR, if set
+    if chosen is not None:
+        return chosen
     from twisted.internet import reactor  # noqa: PLC0415 - installs the default only when needed
 
     return reactor
