@@ -10,7 +10,18 @@ the passing steps; the server's CPU time per call at that step is reported
 too (on a machine with few cores the load generator, not the server, may
 set the ceiling).
 
-Run: ``python benchmarks/bench_sip.py [--step-seconds 3] [--json out.json]``.
+Two more measurements of the eventlib UAS alone:
+
+* the cost of its one ``call.ended`` line per call: calls driven in-process
+  (no sockets) with logging at INFO (the line rendered, to /dev/null) and at
+  WARNING (the line filtered out), each in its own subprocess, best of three;
+  plus the line alone, timed in a loop;
+* ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
+  calls/s for two minutes, the UAS's RSS printed every five seconds, then
+  the first, peak and last values and the growth over the second half.
+
+Run: ``python benchmarks/bench_sip.py [--step-seconds 3] [--json out.json]``,
+``python benchmarks/bench_sip.py --soak``.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000, 12000]
@@ -135,18 +147,193 @@ def ramp(
     return best, cpu_per_call
 
 
+# -- the cost of the call.ended line ---------------------------------------------
+
+
+def _log_cost_worker(level: str, calls: int) -> None:
+    """Drive ``calls`` calls through SipServer.handle in this process; print one JSON line."""
+    import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
+
+    import structlog  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT))
+    import eventlib  # noqa: PLC0415
+    from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
+    from examples.sip_uas.message import build_request  # noqa: PLC0415
+    from examples.sip_uas.server import SipServer  # noqa: PLC0415
+
+    with open(os.devnull, "w") as null:  # noqa: PTH123 - a text stream for PrintLogger
+        configure_logging(logging.INFO if level == "info" else logging.WARNING, null)
+
+        class Endpoint:
+            reliable = True  # no retransmission timers: the calls alone are measured
+            contact = b"<sip:uas@127.0.0.1:5060>"
+            invite_oks = 0
+
+            def send(self, data: bytes, peer: object) -> None:  # noqa: ARG002 - one peer
+                if data.startswith(b"SIP/2.0 200") and b" INVITE\r\n" in data:
+                    Endpoint.invite_oks += 1
+
+        def message(method: bytes, n: int, cseq: int) -> bytes:
+            return build_request(
+                method,
+                b"sip:uas@127.0.0.1",
+                [
+                    (b"Via", b"SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK%d%s" % (n, method)),
+                    (b"From", b"<sip:uac@127.0.0.1>;tag=a%d" % n),
+                    (b"To", b"<sip:uas@127.0.0.1>"),
+                    (b"Call-ID", b"bench-%d@127.0.0.1" % n),
+                    (b"CSeq", b"%d %s" % (cseq, method)),
+                ],
+            )
+
+        batch = 500
+        server = SipServer(udp_port=None, max_sessions=100_000, crash_rate=0.0).start()
+        endpoint, peer = Endpoint(), ("127.0.0.1", 5999)
+        elapsed = 0.0
+        for start in range(0, calls, batch):
+            numbers = range(start, min(start + batch, calls))
+            invites = [message(b"INVITE", n, 1) for n in numbers]
+            rest = [message(b"ACK", n, 1) + b"|" + message(b"BYE", n, 2) for n in numbers]
+            target = Endpoint.invite_oks + len(invites)
+            began = time.process_time()
+            for data in invites:
+                server.handle(data, endpoint, peer)
+            while Endpoint.invite_oks < target:
+                eventlib.sleep(0)
+            for pair in rest:
+                ack, bye = pair.split(b"|")
+                server.handle(ack, endpoint, peer)
+                server.handle(bye, endpoint, peer)
+            server.wait_idle()
+            elapsed += time.process_time() - began
+        server.stop()
+        log = structlog.get_logger("sip_uas")
+        lines = 100_000
+        began = time.process_time()
+        for _ in range(lines):
+            log.info(
+                "call.ended", call_id="bench@127.0.0.1", outcome="completed",
+                duration=0.123, restarts=0,
+            )  # fmt: skip
+        line = (time.process_time() - began) / lines
+    print(json.dumps({"per_call": elapsed / calls, "line": line}))
+
+
+def log_cost(calls: int, repeat: int = 3) -> dict[str, float]:
+    """µs per call with the call.ended line rendered (INFO) and filtered (WARNING)."""
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(repeat):
+        for level in ("info", "warning"):
+            completed = subprocess.run(
+                [sys.executable, __file__, "--log-cost-worker", level, "--calls", str(calls)],
+                capture_output=True, text=True, check=True, cwd=ROOT,
+            )  # fmt: skip
+            result = json.loads(completed.stdout.strip().splitlines()[-1])
+            if level not in best or result["per_call"] < best[level]["per_call"]:
+                best[level] = result
+    info, warning = best["info"], best["warning"]
+    return {
+        "call at INFO": info["per_call"] * 1e6,
+        "call at WARNING": warning["per_call"] * 1e6,
+        "call.ended line rendered": info["line"] * 1e6,
+        "call.ended line filtered": warning["line"] * 1e6,
+    }
+
+
+# -- the soak ------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of process ``pid`` in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def soak(sipp: str, seconds: float, rate: int, scratch: str, interval: float = 5.0) -> int:
+    """sipp at ``rate`` calls/s for ``seconds`` against the UAS, printing its RSS as it goes."""
+    server, port = start_eventlib_uas()
+    calls = int(rate * seconds)
+    limit = int(seconds * 2 + 30)
+    command = [
+        sipp, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1", "-r", str(rate),
+        "-m", str(calls), "-nostdin", "-timeout", f"{limit}s", "-timeout_error",
+    ]  # fmt: skip
+    samples: list[tuple[float, float]] = []
+    try:
+        print(f"soak: {calls} calls at {rate}/s against the eventlib UAS (pid {server.pid})")
+        started = time.perf_counter()
+        load = subprocess.Popen(
+            command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        samples.append((0.0, rss_mb(server.pid)))
+        print(f"  {0:6.0f} s  RSS {samples[-1][1]:6.1f} MB", flush=True)
+        while load.poll() is None:
+            try:
+                load.wait(timeout=interval)
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.perf_counter() - started
+            samples.append((now, rss_mb(server.pid)))
+            print(f"  {now:6.0f} s  RSS {samples[-1][1]:6.1f} MB", flush=True)
+        output = load.communicate()[0].decode(errors="replace")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+    counts = dict(_COUNT.findall(output))
+    half = samples[len(samples) // 2][1]
+    values = [rss for _, rss in samples]
+    successful = int(counts.get("Successful call", 0))
+    print(
+        f"soak: {successful} successful, {counts.get('Failed call', '?')} failed in "
+        f"{samples[-1][0]:.0f} s ({successful / samples[-1][0]:.0f} calls/s achieved); "
+        f"RSS first {values[0]:.1f} MB, "
+        f"peak {max(values):.1f} MB, last {values[-1]:.1f} MB, "
+        f"growth over the second half {values[-1] - half:+.1f} MB"
+    )
+    return 0 if counts.get("Failed call") == "0" else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="write results here (run_all.py's format)")
     parser.add_argument("--step-seconds", type=float, default=3.0, help="length of each step")
     parser.add_argument("--slack", type=float, default=1.25, help="allowed step overrun factor")
-    parser.add_argument("--n", type=int, help="ignored (run_all.py --quick passes it)")
+    parser.add_argument("--calls", type=int, default=20_000, help="calls per log-cost run")
+    parser.add_argument(
+        "--soak", type=float, nargs="?", const=120.0, help="run the soak (seconds, default 120)"
+    )
+    parser.add_argument("--soak-rate", type=int, default=1000, help="soak calls/s")
+    parser.add_argument("--log-cost-worker", choices=("info", "warning"), help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help="run_all.py --quick: calls per log-cost run")
     parser.add_argument("--repeat", type=int, help="ignored (run_all.py --quick passes it)")
+    add_workers_option(parser)
     args = parser.parse_args()
+    if args.log_cost_worker:
+        _log_cost_worker(args.log_cost_worker, args.calls)
+        return 0
     sipp = shutil.which("sipp")
     if sipp is None:
         print("sipp is not installed (apt-get install -y sip-tester)", file=sys.stderr)
         return 2
+    if args.workers:
+        return bench_workers(sipp, args)
+    if args.soak is not None:
+        with tempfile.TemporaryDirectory() as scratch:
+            return soak(sipp, args.soak, args.soak_rate, scratch)
+    costs = log_cost(args.n or args.calls)
+    print(
+        "call.ended line: a call costs {:.1f} µs with the line rendered at INFO, {:.1f} µs "
+        "with it filtered (WARNING); the line alone {:.1f} µs rendered, {:.2f} µs filtered".format(
+            *costs.values()
+        ),
+        flush=True,
+    )
     results: dict[str, float] = {}
     cpu: dict[str, float | None] = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -179,7 +366,7 @@ def main() -> int:
         + ", ".join(f"{name} {_us(value)}" for name, value in cpu.items())
     )
     if args.json:
-        entries = [
+        entries: list[dict[str, object]] = [
             {
                 "library": name,
                 "results": {
@@ -189,18 +376,151 @@ def main() -> int:
             }
             for name in ("eventlib", "sipp uas")
         ]
+        eventlib_results: Any = entries[0]["results"]
+        eventlib_results.update({name: round(value, 2) for name, value in costs.items()})
         args.json.write_text(
             json.dumps(
                 {
                     "units": {
                         "max calls/s": "calls/s (higher is better)",
                         "server CPU per call": "µs (lower is better)",
+                        **dict.fromkeys(costs, "µs (lower is better)"),
                     },
                     "libraries": entries,
                 },
                 indent=2,
             )
         )
+    return 0
+
+
+# -- --workers 1,2: the UAS on a pool of N worker processes (eventlib.workers) ------------
+
+
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="instead: the UAS on N worker processes for each N given (e.g. 1,2)",
+    )
+
+
+def start_pool_uas(workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examples.sip_uas", "--workers", str(workers), "--port", "0",
+         "--quiet", "--max-sessions", "100000", "--crash-rate", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline().decode()
+    match = re.search(r"udp=(\d+)", line)
+    if match is None:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the worker pool did not start: {line!r}")
+    return process, int(match[1])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` and of its live children (the workers), so far."""
+    total = cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def workers_step(
+    sipp: str, port: int, rate: int, seconds: float, scratch: str
+) -> tuple[bool, str, float, float]:
+    """One step with a socket per call (``-t un``): the kernel spreads calls over the workers."""
+    calls = int(rate * seconds)
+    limit = int(seconds * 4 + 10)
+    command = [
+        sipp, "-sn", "uac", f"127.0.0.1:{port}", "-i", "127.0.0.1", "-t", "un",
+        "-max_socket", "512", "-r", str(rate), "-m", str(calls), "-nostdin",
+        "-timeout", f"{limit}s", "-timeout_error",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    completed = subprocess.run(
+        command, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True, timeout=limit + 10,
+        check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    counts = dict(_COUNT.findall(completed.stdout.decode(errors="replace")))
+    ok_calls = int(counts.get("Successful call", -1))
+    failed = int(counts.get("Failed call", -1))
+    achieved = ok_calls / elapsed if elapsed > 0 else 0.0
+    passed = completed.returncode == 0 and failed == 0 and ok_calls == calls
+    line = (
+        f"rate {rate:6d}: {ok_calls}/{calls} ok, {failed} failed, {elapsed:5.2f} s "
+        f"({achieved:7.0f} calls/s achieved)"
+    )
+    return passed, line, elapsed, achieved
+
+
+def ramp_pool(
+    sipp: str, process: subprocess.Popen[bytes], port: int, workers: int,
+    *, args: argparse.Namespace, scratch: str,
+) -> tuple[float, float | None]:  # fmt: skip
+    """``ramp`` for a pool: best achieved rate with 0 failures, and CPU per call (µs) there."""
+    best, cpu_per_call = 0.0, None
+    for rate in RATES:
+        for _attempt in range(2):
+            before = tree_cpu_seconds(process.pid)
+            passed, line, elapsed, achieved = workers_step(
+                sipp, port, rate, args.step_seconds, scratch
+            )
+            used = tree_cpu_seconds(process.pid) - before
+            kept_up = elapsed <= args.step_seconds * args.slack + 1.0
+            print(f"  N={workers} {line}{'' if kept_up else '  (fell behind)'}", flush=True)
+            if passed and kept_up:
+                break
+            time.sleep(1.0)
+        if not (passed and kept_up):
+            break
+        if achieved > best:
+            best, cpu_per_call = achieved, used / (rate * args.step_seconds) * 1e6
+        time.sleep(0.5)
+    return best, cpu_per_call
+
+
+def bench_workers(sipp: str, args: argparse.Namespace) -> int:
+    """Ramp each pool size like the main benchmark; print calls/s, CPU per call, the ratio."""
+    best: dict[int, float] = {}
+    cpu: dict[int, float | None] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for workers in args.workers:
+            process, port = start_pool_uas(workers)
+            print(f"{workers} worker(s) on 127.0.0.1:{port}", flush=True)
+            try:
+                best[workers], cpu[workers] = ramp_pool(
+                    sipp, process, port, workers, args=args, scratch=scratch
+                )
+            finally:
+                process.terminate()  # a graceful stop: the pool drains, then exits
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                if process.stdout is not None:
+                    process.stdout.close()
+    print(f"\nmax calls/s with 0 failures ({os.cpu_count()} cores, shared with sipp):")
+    for workers in args.workers:
+        print(
+            f"  N={workers}: {best[workers]:.0f} calls/s, "
+            f"server CPU per call {_us(cpu[workers])} (parent and workers)"
+        )
+    if best.get(1):
+        for workers in args.workers:
+            if workers != 1:
+                print(f"  ratio N={workers}/N=1: {best[workers] / best[1]:.2f} (goal >= 1.6 for N=2"
+                      " where sipp has a core of its own)")  # fmt: skip
     return 0
 
 

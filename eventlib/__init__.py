@@ -47,6 +47,7 @@ from eventlib.proc import (
     spawn_link_value,
     waitall,
 )
+from eventlib.signals import run, serve_forever
 from eventlib.sync import (
     BoundedSemaphore,
     Channel,
@@ -84,8 +85,10 @@ __all__ = [
     "install_reactor",
     "kill",
     "killall",
+    "run",
     "schedule_call_global",
     "schedule_call_local",
+    "serve_forever",
     "sleep",
     "spawn",
     "spawn_after",

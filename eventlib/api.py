@@ -357,8 +357,10 @@ def connect_tcp(address: Any, localaddr: Any = None) -> Any:
 def tcp_server(listensocket: Any, server: Any, *args: Any, **kwargs: Any) -> None:
     """Accept forever, running ``server((conn, addr), *args, **kwargs)`` in a new greenlet each.
 
-    A broken pipe (EPIPE) on the listener ends the loop quietly; other socket
-    errors propagate. The listener is closed when the loop ends.
+    Closing the listener (from another green thread or a timer) ends the loop
+    quietly, whatever error the interrupted ``accept`` raised (EBADF from a
+    green socket); so does a broken pipe (EPIPE). Other socket errors
+    propagate. The listener is closed when the loop ends.
     """
     import errno  # noqa: PLC0415
 
@@ -367,7 +369,14 @@ def tcp_server(listensocket: Any, server: Any, *args: Any, **kwargs: Any) -> Non
             client = listensocket.accept()
             spawn(server, client, *args, **kwargs)
     except OSError as exc:
-        if exc.errno != errno.EPIPE:
+        if exc.errno != errno.EPIPE and not _is_closed(listensocket):
             raise
     finally:
         listensocket.close()
+
+
+def _is_closed(sock: Any) -> bool:
+    try:
+        return bool(sock.fileno() < 0)
+    except OSError:
+        return True

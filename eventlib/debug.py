@@ -14,8 +14,11 @@ on, a reactor timer beats every ``threshold / 4`` seconds and a watchdog
 thread checks the beat; when the reactor has not beaten for longer than the
 threshold, the watchdog samples the main thread's stack — the code holding
 the reactor right now — and logs one structured warning, ``reactor.blocked``,
-per blocking episode. When it is off nothing runs at all: the hot paths carry
-no instrumentation.
+per blocking episode. When the reactor beats again it logs a second warning,
+``reactor.unblocked``, with ``blocked_for``: the episode's full length, measured
+from the last beat before it (so at most ``threshold / 4`` more than the block
+itself). When it is off nothing runs at all: the hot paths carry no
+instrumentation.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import time
 import traceback
 from typing import Any
 
-from eventlib.hub import Hub, get_hub
+from eventlib.hub import Hub, check_duration, get_hub
 from eventlib.log import get_logger
 
 __all__ = ["BlockDetector", "block_detector", "disable_block_detector", "enable_block_detector"]
@@ -46,7 +49,7 @@ class BlockDetector:
     """
 
     def __init__(self, hub: Hub, threshold: float) -> None:
-        if not threshold > 0:
+        if not check_duration(threshold, "block detector threshold") > 0:
             raise ValueError(f"block detector threshold must be > 0 seconds, got {threshold!r}")
         self.hub = hub
         self.threshold = threshold
@@ -55,6 +58,9 @@ class BlockDetector:
         self._last_beat = time.monotonic()
         self._beats = 0
         self._reported_beat = -1
+        self._reported_where = "<unknown>"
+        # Orders the watchdog's report before the reactor's end-of-episode report.
+        self._lock = threading.Lock()
         self._thread_id = threading.get_ident()
         self._stop = threading.Event()
         self._timer: Any = None
@@ -74,18 +80,30 @@ class BlockDetector:
         self._timer = None
 
     def _beat(self) -> None:
-        self._last_beat = time.monotonic()
-        self._beats += 1
+        with self._lock:
+            now = time.monotonic()
+            ended = self._reported_beat == self._beats
+            blocked_for = now - self._last_beat
+            self._last_beat = now
+            self._beats += 1
+            if ended:
+                _log.warning(
+                    "reactor.unblocked",
+                    blocked_for=round(blocked_for, 3),
+                    threshold=self.threshold,
+                    where=self._reported_where,
+                )
         if not self._stop.is_set():
             self._timer = self.hub.reactor.callLater(self._interval, self._beat)
 
     def _watch(self) -> None:
         while not self._stop.wait(self._interval):
-            held = time.monotonic() - self._last_beat
-            beats = self._beats
-            if held > self.threshold and beats != self._reported_beat:
-                self._reported_beat = beats
-                self._report(held)
+            with self._lock:
+                held = time.monotonic() - self._last_beat
+                beats = self._beats
+                if held > self.threshold and beats != self._reported_beat:
+                    self._reported_beat = beats
+                    self._report(held)
 
     def _report(self, held: float) -> None:
         frame = sys._current_frames().get(self._thread_id)
@@ -94,6 +112,7 @@ class BlockDetector:
         if frame is not None:
             where = f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
         self.episodes += 1
+        self._reported_where = where
         _log.warning(
             "reactor.blocked",
             held_for=round(held, 3),

@@ -15,6 +15,9 @@ depends on eventlib gets these fixtures:
 ``real_reactor``
     The test body runs as a proc on a fresh hub over the installed Twisted
     reactor, for tests that do real I/O (loopback sockets, subprocesses).
+    ``pytest --eventlib-reactor=asyncio`` installs Twisted's asyncio reactor
+    first, so a suite can run under either reactor (``default`` is the
+    platform's, epoll on Linux); ``eventlib_reactor`` in the ini file sets it too.
 
 ``hub_errors``
     An :class:`ErrorRecorder`. With either fixture, an error reported to the
@@ -38,6 +41,9 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import sys
 import traceback
 from collections.abc import Iterator
 from typing import Any
@@ -51,6 +57,7 @@ from eventlib.hub import (
     Hub,
     RealTimeLimitError,
     VirtualClockReactor,
+    check_duration,
     set_hub,
     sleep,
 )
@@ -59,6 +66,7 @@ from eventlib.sync import Timeout
 
 __all__ = ["ErrorRecorder", "HubError", "VirtualClock"]
 
+REACTORS = ("default", "asyncio")
 _DEFAULT_TIME_LIMIT = 30.0
 _TEARDOWN_GRACE = 5.0
 
@@ -139,8 +147,7 @@ class VirtualClock:
         Works with autojump off too: the clock jumps from timer to timer up to
         the target, and the caller resumes at the target time.
         """
-        if seconds < 0:
-            raise ValueError(f"cannot advance the clock by a negative amount: {seconds}")
+        check_duration(seconds, "VirtualClock.advance() seconds")
         self.reactor.allow_jump_until(self.now() + seconds)
         sleep(seconds)
 
@@ -154,9 +161,28 @@ class _GreenSession:
     previous_hub: Hub | None = None
 
 
+_MARKER_OPTIONS = ("autojump", "autojump_threshold", "time_limit")
+
+
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The ``eventlib`` marker's options; a misspelt or positional one is a usage error."""
+    if "virtual_clock" in request.fixturenames and "real_reactor" in request.fixturenames:
+        raise pytest.UsageError(
+            f"{request.node.nodeid} asks for both virtual_clock and real_reactor; a test runs "
+            "on one hub: use virtual_clock (loopback I/O works on it too) or real_reactor "
+            "(real time), not both"
+        )
     marker = request.node.get_closest_marker("eventlib")
-    return dict(marker.kwargs) if marker is not None else {}
+    if marker is None:
+        return {}
+    unknown = sorted(set(marker.kwargs) - set(_MARKER_OPTIONS))
+    if marker.args or unknown:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: @pytest.mark.eventlib takes keyword options "
+            f"{', '.join(_MARKER_OPTIONS)}; got "
+            + ", ".join([*map(repr, marker.args), *(f"{name}=" for name in unknown)])
+        )
+    return dict(marker.kwargs)
 
 
 def _time_limit(request: pytest.FixtureRequest, options: dict[str, Any]) -> float:
@@ -210,9 +236,69 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "real-time limit in seconds for tests run by eventlib's fixtures (default 30)",
         default="",
     )
+    parser.addini(
+        "eventlib_reactor",
+        "Twisted reactor the tests run on: default (the platform's) or asyncio",
+        default="default",
+    )
+    parser.addoption(
+        "--eventlib-reactor",
+        choices=REACTORS,
+        default=None,
+        help="Twisted reactor the tests run on: the platform default or asyncio",
+    )
+
+
+def selected_reactor(config: pytest.Config) -> str:
+    """The reactor chosen by ``--eventlib-reactor`` or the ``eventlib_reactor`` ini option."""
+    value = config.getoption("--eventlib-reactor", default=None) or config.getini(
+        "eventlib_reactor"
+    )
+    if value not in REACTORS:
+        raise pytest.UsageError(
+            f"eventlib_reactor = {value!r}: choose one of {', '.join(REACTORS)}"
+        )
+    return str(value)
+
+
+def _install_asyncio_reactor() -> None:
+    if "twisted.internet.reactor" in sys.modules:
+        from twisted.internet import reactor  # noqa: PLC0415 - only to name it in the error
+
+        if getattr(reactor, "_asyncioEventloop", None) is not None:
+            return  # installed already, e.g. by a conftest: nothing to do
+        raise pytest.UsageError(
+            f"--eventlib-reactor=asyncio: {type(reactor).__name__} is installed already "
+            "(something imported twisted.internet.reactor before pytest configured); "
+            "import it lazily, inside the tests"
+        )
+    from twisted.internet import asyncioreactor  # noqa: PLC0415 - installs on demand only
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    asyncioreactor.install(loop)  # type: ignore[no-untyped-call]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"eventlib reactor: {selected_reactor(config)}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reactor = sys.modules.get("twisted.internet.reactor")
+    pool = getattr(reactor, "threadpool", None)
+    if pool is not None and pool.started:
+        pool.stop()  # its threads are not daemons: stop them, or the interpreter cannot exit
+    if selected_reactor(config) != "asyncio":
+        return
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    if loop is not None and not loop.is_running():
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if selected_reactor(config) == "asyncio":
+        _install_asyncio_reactor()
     config.addinivalue_line(
         "markers",
         "eventlib(time_limit=30, autojump=True, autojump_threshold=0.0): options of "
@@ -312,7 +398,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
     body = Proc(name=pyfuncitem.name)
-    body.run(pyfuncitem.obj, **kwargs)
+    # Bound first: a test argument may be called `function`, like run()'s own parameter.
+    body.run(functools.partial(pyfuncitem.obj, **kwargs))
     # A virtual clock's real-time limit is enforced by its reactor; a real one needs a timer.
     limit = (
         None

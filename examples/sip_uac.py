@@ -179,7 +179,17 @@ def place_call(
 def run_calls(
     target: tuple[str, int], calls: int, concurrency: int, **options: object
 ) -> list[CallResult]:
-    """Place ``calls`` calls, ``concurrency`` at a time, each in its own proc."""
+    """Place ``calls`` calls, ``concurrency`` at a time, each in its own proc.
+
+    Raises:
+        ValueError: ``calls`` < 0 or ``concurrency`` < 1 (nothing could ever run).
+    """
+    if isinstance(calls, bool) or not isinstance(calls, int) or calls < 0:
+        raise ValueError(f"calls must be an integer >= 0, got {calls!r}")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(
+            f"concurrency must be an integer >= 1 (calls in flight at once), got {concurrency!r}"
+        )
     results: list[CallResult] = []
     pool = eventlib.Semaphore(concurrency)
 
@@ -205,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=0.0, help="seconds between ACK and BYE")
     args = parser.parse_args(argv)
     host, _, port = args.target.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        parser.error(f"--target must be host:port (e.g. 127.0.0.1:5060), got {args.target!r}")
+    if args.calls < 0 or args.concurrency < 1:
+        parser.error("--calls must be >= 0 and --concurrency >= 1")
     results = run_calls((host.strip("[]"), int(port)), args.calls, args.concurrency, hold=args.hold)
     outcomes: dict[str, int] = {}
     for result in results:

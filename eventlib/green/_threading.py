@@ -273,6 +273,8 @@ class Semaphore:
         """
         if not blocking and timeout is not None:
             raise ValueError("can't specify timeout for non-blocking acquire")
+        if timeout is not None and timeout < 0:
+            timeout = 0  # the stdlib gives up at once; eventlib's own Semaphore refuses it
         return self._semaphore.acquire(blocking, timeout)
 
     __enter__ = acquire

@@ -13,6 +13,7 @@ from eventlib.hub._calls import (
     sleep,
     trampoline,
 )
+from eventlib.hub._checks import check_count, check_duration, check_timeout
 from eventlib.hub._errors import (
     BlockingInMainLoopError,
     DeadlockError,
@@ -20,10 +21,11 @@ from eventlib.hub._errors import (
     HubStoppedError,
     RealTimeLimitError,
     TimeoutError,
+    WrongThreadError,
 )
 from eventlib.hub._hub import Hub, check_not_main_loop
 from eventlib.hub._reactors import REACTOR_CHOICES, REACTOR_ENV, install_reactor
-from eventlib.hub._state import get_hub, peek_hub, set_hub, use_hub
+from eventlib.hub._state import get_hub, known_hubs, peek_hub, set_hub, use_hub
 from eventlib.hub._timer import Timer
 from eventlib.hub._virtual import VirtualClockReactor
 from eventlib.hub._waiter import Waiter, exception_from_throw_args, raise_throw_args
@@ -41,11 +43,16 @@ __all__ = [
     "Timer",
     "VirtualClockReactor",
     "Waiter",
+    "WrongThreadError",
+    "check_count",
+    "check_duration",
     "check_not_main_loop",
+    "check_timeout",
     "exception_from_throw_args",
     "get_fileno",
     "get_hub",
     "install_reactor",
+    "known_hubs",
     "peek_hub",
     "raise_throw_args",
     "schedule_call_global",

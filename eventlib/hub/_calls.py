@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventlib.hub._checks import check_duration, check_timeout
 from eventlib.hub._errors import TimeoutError
 from eventlib.hub._hub import check_not_main_loop
 from eventlib.hub._state import get_hub
@@ -28,8 +29,10 @@ def sleep(seconds: float = 0) -> None:
 
     Raises:
         BlockingInMainLoopError: called from MAIN_LOOP.
+        TypeError: ``seconds`` is not a number (a str, a bool...).
         ValueError: ``seconds`` is negative or NaN.
     """
+    check_duration(seconds, "sleep() seconds")
     hub = get_hub()
     check_not_main_loop(hub, "sleep()")
     waiter = Waiter(hub)
@@ -103,6 +106,7 @@ def trampoline(
     """
     if not (read or write):
         raise ValueError("trampoline() needs read=True, write=True or both")
+    check_timeout(timeout, "trampoline() timeout")
     fileno = get_fileno(fd)
     hub = get_hub()
     check_not_main_loop(hub, "trampoline()")

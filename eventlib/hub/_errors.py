@@ -11,6 +11,7 @@ __all__ = [
     "HubStoppedError",
     "RealTimeLimitError",
     "TimeoutError",
+    "WrongThreadError",
 ]
 
 
@@ -37,6 +38,15 @@ class BlockingInMainLoopError(HubError, AssertionError):
 
 class HubStoppedError(HubError):
     """A blocking call was made after the hub's reactor had stopped for good."""
+
+
+class WrongThreadError(HubError, RuntimeError):
+    """An OS thread tried to use a hub, or a reactor, that another OS thread runs.
+
+    A hub and its reactor belong to one OS thread: green calls made from
+    another thread would drive the reactor concurrently or wait on a hub that
+    never wakes them. The message names the thread-safe ways across.
+    """
 
 
 class DeadlockError(HubError):

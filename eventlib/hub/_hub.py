@@ -12,6 +12,7 @@ from greenlet import greenlet as Greenlet  # noqa: N812
 from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
 from zope.interface import implementer
 
+from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
 from eventlib.hub._reactors import reactor_from_env
 from eventlib.hub._timer import Timer
@@ -34,6 +35,9 @@ _PROPAGATE = (KeyboardInterrupt, SystemExit, GreenletExit)
 # The ready queue yields to the reactor after this long, so I/O is polled even
 # while green threads keep waking each other.
 _DRAIN_BUDGET = 0.02
+
+# Timer delays of these exact types are checked with one comparison (the hot path).
+_PLAIN_NUMBERS = (int, float)
 
 
 def _root_greenlet() -> Greenlet:
@@ -264,8 +268,8 @@ class Hub:
         kwargs: dict[str, Any],
         owner: Greenlet | None,
     ) -> Timer:
-        if seconds is None or seconds != seconds or seconds < 0:  # noqa: PLR0124 - NaN check
-            raise ValueError(f"timer delay must be a number >= 0, got {seconds!r}")
+        if seconds.__class__ not in _PLAIN_NUMBERS or not seconds >= 0:  # NaN fails >= 0 too
+            check_duration(seconds, "timer delay")  # raises, naming what was wrong
         timer = Timer(seconds, function, args, kwargs, owner)
         if seconds == 0:
             self.schedule_soon(timer._fire)
@@ -371,6 +375,71 @@ class Hub:
         watch = self._fd_watches.pop(fileno, None)
         if watch is not None:
             watch.close(error)
+
+    # -- classic interface -------------------------------------------------
+
+    uses_twisted_reactor = True
+    """Classic marker: this hub runs Twisted's reactor (eventlib's only hub)."""
+
+    def add_descriptor(
+        self,
+        fileno: int,
+        read: Callable[[Any], Any] | None = None,
+        write: Callable[[Any], Any] | None = None,
+        exc: Callable[[Any, BaseException], Any] | None = None,
+    ) -> ClassicDescriptor:
+        """Classic: call ``read(d)`` / ``write(d)`` from MAIN_LOOP whenever ``fileno`` is ready.
+
+        ``d`` is the returned descriptor; ``exc(d, error)`` is called once if
+        the descriptor is closed under the wait. Stop with :meth:`remove_descriptor`.
+        """
+        descriptor = ClassicDescriptor(fileno, read, write, exc)
+        if read is not None:
+            self.wait_fd(fileno, read=True, write=False, waiter=descriptor._reader)
+        if write is not None:
+            self.wait_fd(fileno, read=False, write=True, waiter=descriptor._writer)
+        return descriptor
+
+    def remove_descriptor(self, descriptor: ClassicDescriptor) -> None:
+        """Undo :meth:`add_descriptor`; harmless twice."""
+        self.unwait_fd(descriptor._fileno, descriptor._reader)
+        self.unwait_fd(descriptor._fileno, descriptor._writer)
+
+    @property
+    def running(self) -> bool:
+        """Classic: whether the reactor runs."""
+        return bool(self.reactor.running)
+
+    def stop(self) -> None:
+        """Classic: ``reactor.stop()``; a later blocking call raises HubStoppedError."""
+        self.reactor.stop()
+
+    def abort(self) -> None:
+        """Classic: ``reactor.crash()``, stopping the reactor without its shutdown events."""
+        self.reactor.crash()
+
+    # -- classic introspection (for debugging) -----------------------------
+
+    def get_readers(self) -> list[Any]:
+        """The reactor's read descriptors (green waits and Twisted transports), minus its waker."""
+        return self._descriptors("getReaders")
+
+    def get_writers(self) -> list[Any]:
+        """The reactor's write descriptors."""
+        return self._descriptors("getWriters")
+
+    def get_excs(self) -> list[Any]:
+        """Always empty: Twisted has no separate wait for exceptional conditions."""
+        return []
+
+    def get_timers_count(self) -> int:
+        """How many calls wait to run: the reactor's timed calls plus this turn's ready queue."""
+        return len(self.reactor.getDelayedCalls()) + len(self._ready)
+
+    def _descriptors(self, method: str) -> list[Any]:
+        found = list(getattr(self.reactor, method)())
+        waker = getattr(self.reactor, "waker", None)
+        return [descriptor for descriptor in found if descriptor is not waker]
 
     # -- teardown ----------------------------------------------------------
 
@@ -510,6 +579,50 @@ def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
                 callWithLogger(selectable, twisted_step, selectable, fd, event)  # type: ignore[no-untyped-call]
 
     return iterate
+
+
+class ClassicDescriptor:
+    """What :meth:`Hub.add_descriptor` returns: its callbacks, and ``fileno()``."""
+
+    __slots__ = ("_fileno", "_reader", "_writer", "disconnected", "error", "read", "write")
+
+    def __init__(
+        self,
+        fileno: int,
+        read: Callable[[Any], Any] | None,
+        write: Callable[[Any], Any] | None,
+        error: Callable[[Any, BaseException], Any] | None,
+    ) -> None:
+        self._fileno = fileno
+        self.read = read
+        self.write = write
+        self.error = error
+        self.disconnected = False
+        self._reader = _ClassicCallback(self, read)
+        self._writer = _ClassicCallback(self, write)
+
+    def fileno(self) -> int:
+        return self._fileno
+
+
+class _ClassicCallback:
+    """The hub-side waiter of one direction of a :class:`ClassicDescriptor`."""
+
+    __slots__ = ("callback", "descriptor")
+
+    def __init__(self, descriptor: ClassicDescriptor, callback: Any) -> None:
+        self.descriptor = descriptor
+        self.callback = callback
+
+    def switch_now(self, _fileno: int) -> None:
+        self.callback(self.descriptor)
+
+    def throw(self, error: BaseException) -> None:
+        descriptor = self.descriptor
+        if not descriptor.disconnected:
+            descriptor.disconnected = True
+            if descriptor.error is not None:
+                descriptor.error(descriptor, error)
 
 
 def _daemon_thread(*args: Any, **kwargs: Any) -> threading.Thread:

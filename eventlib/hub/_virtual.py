@@ -13,6 +13,7 @@ import heapq
 import time
 from typing import Any
 
+from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import DeadlockError, RealTimeLimitError
 
 __all__ = ["VirtualClockReactor"]
@@ -53,6 +54,11 @@ class VirtualClockReactor(_Base):  # type: ignore[misc, valid-type]
         start: float = 0.0,
         real_time_limit: float | None = None,
     ) -> None:
+        check_duration(autojump_threshold, "VirtualClockReactor autojump_threshold")
+        if real_time_limit is not None:
+            check_duration(real_time_limit, "VirtualClockReactor real_time_limit")
+        if isinstance(start, bool) or not isinstance(start, int | float):
+            raise TypeError(f"VirtualClockReactor start must be a number, got {start!r}")
         self._now = float(start)
         self.autojump = autojump
         self.autojump_threshold = autojump_threshold

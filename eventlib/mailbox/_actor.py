@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from eventlib.hub import TimeoutError
+from eventlib.hub import Hub, TimeoutError, check_not_main_loop, check_timeout, get_hub
 from eventlib.log import get_logger
-from eventlib.mailbox._errors import ActorDied, ActorError, ActorNotRunning, CallFailed
+from eventlib.mailbox._errors import (
+    ActorDied,
+    ActorError,
+    ActorNotRunning,
+    CallFailed,
+    MailboxClosed,
+    MailboxFull,
+)
 from eventlib.mailbox._mailbox import Mailbox
 from eventlib.proc import ExitReason, Proc, current_proc
 from eventlib.sync import Event
@@ -140,12 +147,20 @@ class Actor:
     def call(self, message: Any, timeout: float | None = 5) -> Any:
         """Send ``message`` and wait for :meth:`handle`'s return value.
 
+        ``timeout`` bounds the whole call: waiting for room in a full bounded
+        mailbox (the message is then not delivered) and waiting for the reply.
+
         Raises:
             TimeoutError: no reply within ``timeout`` seconds.
             CallFailed: the handler raised (the actor has failed).
             ActorDied: the actor exited before replying.
             ActorNotRunning: the actor had already exited.
+            BlockingInMainLoopError: called from MAIN_LOOP; nothing was sent.
         """
+        check_timeout(timeout, "Actor.call() timeout")
+        hub = get_hub()
+        # Refused before sending: else the actor would do the work the caller was told failed.
+        check_not_main_loop(hub, "Actor.call()")
         proc = self._running_proc()
         if current_proc() is proc:
             raise ActorError(f"{self!r} cannot call itself: it would wait for itself forever")
@@ -153,13 +168,34 @@ class Actor:
         pending = self._pending
         pending.add(reply)
         try:
-            self.mailbox.put((_CALL, message, reply))
-            return reply.wait(timeout)
+            try:
+                remaining = self._send_within(hub, (_CALL, message, reply), timeout, "call")
+            except MailboxClosed:
+                # It exited while we waited for room: _exited answers this call with ActorDied.
+                remaining = timeout
+            return reply.wait(remaining)
         except TimeoutError:
             _log.warning("call.timed_out", actor=repr(self), timeout=timeout)
             raise
         finally:
             pending.discard(reply)
+
+    def _send_within(
+        self, hub: Hub, entry: tuple[int, Any, Event], timeout: float | None, what: str
+    ) -> float | None:
+        """Put ``entry`` in the mailbox within ``timeout``; return the time left of it."""
+        if timeout is None:
+            self.mailbox.put(entry)
+            return None
+        deadline = hub.clock() + timeout
+        try:
+            self.mailbox.put(entry, timeout)
+        except MailboxFull as exc:
+            raise TimeoutError(
+                f"{self!r}: {what} timed out after {timeout} s waiting for room in its full "
+                f"mailbox (capacity {exc.capacity}); the message was not delivered"
+            ) from exc
+        return max(0.0, deadline - hub.clock())
 
     def _exited(self, proc: Proc) -> None:
         reason = (proc.exit_reason or ExitReason.KILLED).value
@@ -169,14 +205,35 @@ class Actor:
                 reply.send_exception(ActorDied(self, reason, error))
 
     def stop(self, timeout: float | None = None) -> None:
-        """Stop after the messages already queued; wait until the proc has exited."""
+        """Stop after the messages already queued; wait until the proc has exited.
+
+        ``timeout`` bounds the wait, including the wait for room in a full mailbox.
+
+        Raises:
+            TimeoutError: the actor had not exited within ``timeout`` seconds.
+            BlockingInMainLoopError: called from MAIN_LOOP (nothing was sent): use
+                ``kill()`` there, or stop it from a proc.
+        """
+        check_timeout(timeout, "Actor.stop() timeout")
         proc = self.proc
         if proc is None or proc.dead:
             return
-        done = Event()
-        self.mailbox.put((_STOP, None, done))
-        if current_proc() is not proc:
-            proc.wait(timeout)
+        hub = get_hub()
+        check_not_main_loop(hub, "Actor.stop()")
+        if current_proc() is proc:
+            try:
+                self.mailbox.put((_STOP, None, Event()), 0)
+            except MailboxFull:
+                raise ActorError(
+                    f"{self!r} cannot queue its own stop: its mailbox is full; raise "
+                    "eventlib.ProcExit in handle() to stop now, or raise the capacity"
+                ) from None
+            return
+        try:
+            remaining = self._send_within(hub, (_STOP, None, Event()), timeout, "stop")
+        except MailboxClosed:
+            remaining = timeout  # it is exiting already: wait for that
+        proc.wait(remaining)
 
     # -- proc-like ---------------------------------------------------------
 

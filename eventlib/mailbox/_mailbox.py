@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 from greenlet import getcurrent
 
-from eventlib.hub import TimeoutError, Waiter, get_hub
+from eventlib.hub import TimeoutError, Waiter, check_count, check_timeout, get_hub
 from eventlib.log import get_logger
 from eventlib.mailbox._errors import MailboxClosed, MailboxFull
 from eventlib.sync._event import wait_with_timeout
@@ -53,9 +53,7 @@ class Mailbox:
     __slots__ = ("_closed", "_match", "_messages", "_receiver", "_senders", "capacity")
 
     def __init__(self, capacity: int | None = None) -> None:
-        if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
-            raise ValueError(f"mailbox capacity must be None or an int >= 1, got {capacity!r}")
-        self.capacity = capacity
+        self.capacity = check_count(capacity, "Mailbox capacity", minimum=1, allow_none=True)
         self._messages: deque[Any] = deque()
         self._receiver: Waiter | None = None
         self._match: Match | None = None
@@ -86,7 +84,10 @@ class Mailbox:
         Raises:
             MailboxClosed: the owner has exited.
             MailboxFull: full, and the caller is MAIN_LOOP or the timeout passed.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
+        if timeout is not None:
+            check_timeout(timeout, "Mailbox.put() timeout")
         if self._closed:
             raise MailboxClosed("the mailbox's owner has exited; the message was not delivered")
         capacity = self.capacity
@@ -94,7 +95,7 @@ class Mailbox:
             self._append(message)
             return
         hub = get_hub()
-        if getcurrent() is hub.greenlet or (timeout is not None and timeout <= 0):
+        if getcurrent() is hub.greenlet or timeout == 0:
             _log.warning("mailbox.full", capacity=capacity)
             raise MailboxFull(capacity)
         waiter = Waiter(hub)
@@ -138,7 +139,16 @@ class Mailbox:
             TimeoutError: no matching message within ``timeout``.
             RuntimeError: another green thread is already receiving.
             BlockingInMainLoopError: nothing matches and the caller is MAIN_LOOP.
+            TypeError, ValueError: ``match`` is not callable, or ``timeout`` is not None
+                or a number of seconds >= 0.
         """
+        if match is not None and not callable(match):
+            raise TypeError(
+                f"receive() match must be None or a callable taking a message and returning "
+                f"true to take it, got {match!r}"
+            )
+        if timeout is not None:
+            check_timeout(timeout, "receive() timeout")
         scanned = 0
         while True:
             found, scanned = self._take(match, scanned)
@@ -146,7 +156,7 @@ class Mailbox:
                 return found
             if self._receiver is not None:
                 raise RuntimeError("a mailbox has one receiver; another green thread is receiving")
-            if timeout is not None and timeout <= 0:
+            if timeout == 0:
                 raise TimeoutError("no matching message in the mailbox (timeout=0)")
             waiter = Waiter(get_hub())
             self._receiver = waiter

@@ -23,6 +23,7 @@ from eventlib.observer._snapshot import (
     enable_profiling,
     snapshot,
 )
+from eventlib.observer._statefile import StateFileError
 
 __all__ = [
     "ActorInfo",
@@ -30,6 +31,7 @@ __all__ = [
     "ObserverServer",
     "ProcInfo",
     "Snapshot",
+    "StateFileError",
     "SupervisorInfo",
     "default_state_dir",
     "disable_profiling",

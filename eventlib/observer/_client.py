@@ -7,27 +7,46 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from eventlib.observer._statefile import (
+    StateFileError,
+    live_state_files,
+    private_dir,
+    read_state_file,
+)
+
 __all__ = ["fetch", "find_endpoint", "render_text"]
 
 
 def find_endpoint(state_dir: Path, pid: int | None) -> dict[str, Any]:
-    """Read the state file of process ``pid`` (or the only one there)."""
-    if pid is not None:
-        path = state_dir / f"observer-{pid}.json"
-        if not path.exists():
-            raise SystemExit(f"no observer endpoint for pid {pid} in {state_dir}")
-        return dict(json.loads(path.read_text()))
-    files = sorted(state_dir.glob("observer-*.json"))
-    if len(files) != 1:
-        found = ", ".join(p.stem.removeprefix("observer-") for p in files) or "none"
-        raise SystemExit(f"give a pid: programs with an observer in {state_dir}: {found}")
-    return dict(json.loads(files[0].read_text()))
+    """Read the state file of process ``pid`` (or the only running one there).
+
+    State files of programs that are no longer running are removed on the way;
+    a file or directory that is not private to this user is refused.
+    """
+    if not state_dir.is_dir():
+        raise SystemExit(f"no observer endpoints: {state_dir} does not exist")
+    try:
+        private_dir(state_dir, create=False)
+        live = live_state_files(state_dir)
+        if pid is not None:
+            if pid not in live:
+                raise SystemExit(f"no observer endpoint for pid {pid} in {state_dir}")
+            return read_state_file(live[pid])
+        if len(live) != 1:
+            found = ", ".join(str(p) for p in live) or "none"
+            raise SystemExit(f"give a pid: programs with an observer in {state_dir}: {found}")
+        return read_state_file(next(iter(live.values())))
+    except StateFileError as error:
+        raise SystemExit(str(error)) from None
 
 
-def fetch(host: str, port: int, token: str, timeout: float = 5.0) -> dict[str, Any]:
-    """One snapshot from the endpoint."""
+def fetch(
+    host: str, port: int, token: str, timeout: float = 5.0, command: str = ""
+) -> dict[str, Any]:
+    """One snapshot from the endpoint (or, with ``command="web"``, a web login link)."""
+    request = token.encode() + (b" " + command.encode() if command else b"")
     with socket.create_connection((host, port), timeout=timeout) as connection:
-        connection.sendall(token.encode() + b"\n")
+        connection.sendall(request + b"\n")
         chunks = []
         while chunk := connection.recv(65536):
             chunks.append(chunk)
@@ -43,14 +62,15 @@ def render_text(data: dict[str, Any]) -> str:
     lines.append("")
     lines.append("supervision trees:")
     for sup in data["supervisors"] or []:
+        kind = "DynamicSupervisor" if sup["kind"] == "dynamic" else "Supervisor"
         lines.append(
-            f"  {sup['path']} [{sup['kind']} {sup['strategy']} proc={sup['proc_id']} "
+            f"  {sup['path']} [{kind} {sup['strategy']} proc={sup['proc_id']} "
             f"restarts={sup['restarts']} in-window={sup['restarts_in_window']}]"
         )
         for child in sup["children"]:
             proc = child["proc_id"] if child["proc_id"] is not None else "-"
             lines.append(
-                f"    {child['id']} proc={proc} {child['state']} restarts={child['restarts']}"
+                f"    {child['label']} proc={proc} {child['state']} restarts={child['restarts']}"
             )
     if not data["supervisors"]:
         lines.append("  (none)")

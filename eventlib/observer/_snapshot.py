@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from greenlet import settrace
 
 from eventlib.hub import Hub, get_hub
 from eventlib.mailbox import Actor
+from eventlib.mailbox._registry import _registries
 from eventlib.proc import Proc
 from eventlib.supervisor import RESTARTING, DynamicSupervisor, Supervisor
+
+if TYPE_CHECKING:
+    from eventlib.supervisor._children import Child
 
 __all__ = [
     "ActorInfo",
@@ -39,14 +44,26 @@ class ProcInfo:
 
 @attrs.frozen
 class ChildRow:
+    """One child of a supervisor.
+
+    ``label`` is what views show: the child id, or for a dynamic supervisor's
+    children the spec id with the arguments it was started with
+    (``session[42]``), as :meth:`Supervisor.format_tree` prints them.
+    """
+
     id: Any
+    label: str
     proc_id: int | None
     state: str
     restarts: int
+    type: str
+    restart: str
 
 
 @attrs.frozen
 class SupervisorInfo:
+    """A supervisor; ``strategy`` is ``simple_one_for_one`` for a DynamicSupervisor."""
+
     path: str
     proc_id: int
     kind: str
@@ -58,7 +75,10 @@ class SupervisorInfo:
 
 @attrs.frozen
 class ActorInfo:
+    """An actor; ``name`` is its registered name when it has one, else its proc's name."""
+
     name: str
+    registered: str | None
     proc_id: int
     mailbox_depth: int
     capacity: int | None
@@ -95,6 +115,12 @@ class _Profiler:
         self.switches: dict[int, int] = {}
         self._last = time.perf_counter()
         self._previous: Any = None
+
+    def prune(self, live: dict[int, Any]) -> None:
+        """Forget procs that are no longer in ``live`` (short-lived procs would pile up)."""
+        if len(self.cpu) > len(live):
+            self.cpu = {pid: cpu for pid, cpu in self.cpu.items() if pid in live}
+            self.switches = {pid: n for pid, n in self.switches.items() if pid in live}
 
     def __call__(self, event: str, args: Any) -> None:
         if event not in ("switch", "throw"):
@@ -142,26 +168,29 @@ def snapshot(hub: Hub | None = None, busiest: int = 10) -> Snapshot:
     procs = []
     supervisors = []
     actors = []
+    names = registered_names(hub)
     for proc in list(hub.procs.values()):
         cpu = profiler.cpu.get(proc.id, 0.0) if profiler else 0.0
         switches = profiler.switches.get(proc.id, 0) if profiler else 0
-        procs.append(
-            ProcInfo(
-                id=proc.id,
-                name=str(proc.name),
-                parent_id=proc.parent_id,
-                state=_proc_state(proc),
-                sup_path=proc.supervisor_path,
-                cpu_seconds=round(cpu, 6),
-                switches=switches,
-            )
+        info = ProcInfo(
+            id=proc.id,
+            name=str(proc.name),
+            parent_id=proc.parent_id,
+            state=_proc_state(proc),
+            sup_path=proc.supervisor_path,
+            cpu_seconds=round(cpu, 6),
+            switches=switches,
         )
+        procs.append(info)
         if isinstance(proc, Supervisor):
             supervisors.append(_supervisor_info(proc))
         owner = getattr(proc._function, "__self__", None)
         if isinstance(owner, Actor) and owner.proc is proc:
             box = owner.mailbox
-            actors.append(ActorInfo(str(owner.proc.name), owner.proc.id, len(box), box.capacity))
+            registered = names.get(info.id)
+            actors.append(
+                ActorInfo(registered or info.name, registered, info.id, len(box), box.capacity)
+            )
     procs.sort(key=lambda info: info.id)
     ranked = sorted(procs, key=lambda info: (info.cpu_seconds, info.switches), reverse=True)
     return Snapshot(
@@ -175,19 +204,66 @@ def snapshot(hub: Hub | None = None, busiest: int = 10) -> Snapshot:
     )
 
 
-def _supervisor_info(sup: Supervisor) -> SupervisorInfo:
+def registered_names(hub: Hub) -> dict[int, str]:
+    """Proc id -> name in the hub's default registry."""
+    registry = _registries.get(hub)
+    if registry is None:
+        return {}
+    found: dict[int, str] = {}
+    for name in registry.registered():
+        target = registry.whereis(name)
+        proc = target if isinstance(target, Proc) else getattr(target, "proc", None)
+        if isinstance(proc, Proc):
+            found.setdefault(proc.id, name)
+    return found
+
+
+def child_rows(sup: Supervisor) -> list[ChildRow]:
+    """A supervisor's children in start order (oldest first), labelled for display."""
+    return rows_of(sup, sup._children)
+
+
+def rows_of(sup: Supervisor, children: Iterable[Child]) -> list[ChildRow]:
+    """Rows for some of ``sup``'s children."""
     rows = []
-    for row in sup.which_children():
-        proc = row.proc if isinstance(row.proc, Proc) else None
-        state = RESTARTING if row.proc == RESTARTING else ("running" if proc else "stopped")
-        rows.append(ChildRow(row.id, proc.id if proc else None, state, row.restarts))
+    dynamic = sup._dynamic
+    for child in children:
+        proc = child.proc
+        if child.restarting:
+            state = RESTARTING
+        elif proc is None:
+            state = "stopped"
+        else:
+            state = "running" if not proc.dead else "exited"
+        spec = child.spec
+        label = f"{spec.id}{list(spec.args)!r}" if dynamic else str(spec.id)
+        rows.append(
+            ChildRow(
+                id=spec.id,
+                label=label,
+                proc_id=proc.id if proc is not None else None,
+                state=state,
+                restarts=child.restarts,
+                type=spec.type.value,
+                restart=spec.restart.value,
+            )
+        )
+    return rows
+
+
+def strategy_name(sup: Supervisor) -> str:
+    """The strategy as OTP names it: a DynamicSupervisor is ``simple_one_for_one``."""
+    return "simple_one_for_one" if isinstance(sup, DynamicSupervisor) else sup.strategy.value
+
+
+def _supervisor_info(sup: Supervisor) -> SupervisorInfo:
     stats = sup.statistics()
     return SupervisorInfo(
         path=sup.path,
         proc_id=sup.id,
         kind="dynamic" if isinstance(sup, DynamicSupervisor) else "static",
-        strategy=sup.strategy.value,
+        strategy=strategy_name(sup),
         restarts=stats.total_restarts,
         restarts_in_window=stats.restarts_in_window,
-        children=rows,
+        children=child_rows(sup),
     )

@@ -14,6 +14,7 @@ Links fire from MAIN_LOOP, once each; a listener that raises is reported to
 the hub's error hook and the others still run.
 """
 
+import eventlib.proc._atexit  # noqa: F401 - registers the exit-time report
 from eventlib.proc._exceptions import (
     ExitReason,
     LinkedCompleted,

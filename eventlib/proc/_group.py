@@ -11,7 +11,7 @@ from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
 
 from eventlib.hub import Waiter as HubWaiter
-from eventlib.hub import get_hub, sleep
+from eventlib.hub import check_count, get_hub, sleep
 from eventlib.proc._exceptions import ProcExit
 from eventlib.proc._proc import Proc, spawn
 from eventlib.proc._source import Source
@@ -61,8 +61,12 @@ def waitall(
     The first exception to *arrive* (in time, not in list order) is raised at
     once, unless ``trap_errors``: then failed slots are left None and waitall
     returns when every source has finished.
+
+    Raises:
+        TypeError: ``procs`` is one proc rather than an iterable of them, or holds
+            something that is not a proc or Source.
     """
-    sources = list(procs)
+    sources = _sources(procs, "waitall")
     results: list[Any] = [None] * len(sources)
     if not sources:
         return results
@@ -86,6 +90,18 @@ def waitall(
     return results
 
 
+def _sources(procs: Any, what: str, kind: type[Source] = Source) -> list[Any]:
+    if isinstance(procs, Source):
+        raise TypeError(
+            f"{what}() takes an iterable of procs, got one: {procs!r}; write {what}([proc])"
+        )
+    sources = list(procs)
+    for source in sources:
+        if not isinstance(source, kind):
+            raise TypeError(f"{what}() takes {kind.__name__}s, got {source!r} among them")
+    return sources
+
+
 def _arrived(queue: Queue, index: int, source: Source) -> None:
     queue.put((index, source))
 
@@ -94,11 +110,13 @@ def killall(procs: Iterable[Proc], *throw_args: Any, **kwargs: Any) -> None:
     """Kill every live proc (default :class:`ProcExit`); ``wait=True`` yields once after.
 
     Raises:
-        TypeError: an unknown keyword argument.
+        TypeError: an unknown keyword argument, or ``procs`` is one proc rather
+            than an iterable of them.
     """
     wait = kwargs.pop("wait", False)
     if kwargs:
         raise TypeError(f"killall() got unexpected keyword arguments: {sorted(kwargs)}")
+    procs = _sources(procs, "killall", Proc)
     hub = get_hub()
     args = throw_args or (ProcExit,)
     for proc in procs:
@@ -142,7 +160,7 @@ class RunningProcSet:
     """A set of live procs that forgets each one as it finishes.
 
     Args:
-        procs: procs to start with (optional iterable).
+        *args: at most one iterable of procs to start with.
     """
 
     def __init__(self, *args: Iterable[Proc]) -> None:
@@ -211,9 +229,7 @@ class Pool:
     """
 
     def __init__(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError(f"a pool needs a limit >= 1, got {limit}")
-        self.limit = limit
+        self.limit: int = check_count(limit, "Pool limit", minimum=1)  # type: ignore[assignment]
         self.semaphore = Semaphore(limit)
 
     def allocate(self) -> Proc:

@@ -274,17 +274,30 @@ class Proc(Source):
         The exception is delivered on the next hub turn; unless called from
         MAIN_LOOP, the caller then yields once, so the proc has started
         handling it when ``kill`` returns. A proc that has not started yet
-        finishes at once, without running. A no-op on a finished proc.
+        finishes at once, without running; its links fire at the caller's next
+        switch, as for a started proc. A no-op on a finished proc.
         """
         if self._result is not NOT_USED:
             return
         hub = self._hub or get_hub()
+        in_loop = getcurrent() is hub.greenlet
         if self.greenlet is None:
             # Not started yet: finish it now, or its start (queued earlier) would run it first.
-            self.throw(*throw_args)
+            # Its links are told one turn later, after the sleep(0) below (as for a started
+            # proc), so the caller's own link fires at its next switch, not inside kill().
+            links, self._links = self._links, None
+            try:
+                self.throw(*throw_args)
+            finally:
+                self._links = links
+            if links:
+                if in_loop:
+                    hub.schedule_soon(self._notify)
+                else:
+                    hub.schedule_soon(hub.schedule_soon, self._notify)
         else:
             hub.schedule_soon(self.throw, *(throw_args or (ProcExit,)))
-        if getcurrent() is not hub.greenlet:
+        if not in_loop:
             sleep(0)
 
     def __repr__(self) -> str:

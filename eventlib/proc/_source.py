@@ -14,6 +14,7 @@ from eventlib.hub import (
     BlockingInMainLoopError,
     Hub,
     Waiter,
+    check_timeout,
     exception_from_throw_args,
     get_hub,
     raise_throw_args,
@@ -348,9 +349,12 @@ class Source:
 
         Raises:
             BlockingInMainLoopError: not ready, and called from MAIN_LOOP.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
+        if timeout is not None:
+            check_timeout(timeout, "wait() timeout")
         if self._result is NOT_USED:
-            if timeout is not None and timeout <= 0:
+            if timeout == 0:
                 return timeout_now(throw_args)
             hub = get_hub()
             # Inline rather than check_not_main_loop(): format the message only on error.

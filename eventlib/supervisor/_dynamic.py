@@ -11,6 +11,7 @@ from eventlib.supervisor._children import Child, ChildCounts, ChildInfo, start_o
 from eventlib.supervisor._errors import (
     ChildNotFound,
     InvalidChildSpec,
+    InvalidSupervisorFlags,
     Killed,
     Shutdown,
     SupervisorError,
@@ -28,7 +29,12 @@ class DynamicSupervisor(Supervisor):
 
     Args:
         spec: the template; ``start_child(*args)`` calls ``spec.start(*spec.args, *args)``.
-        max_children: refuse ``start_child`` past this many live children (None: no cap).
+        max_children: refuse ``start_child`` past this many live children (None: no cap;
+            an int >= 0).
+
+    Raises:
+        InvalidSupervisorFlags: ``spec`` is not a ChildSpec, or a flag is malformed.
+        InvalidChildSpec: ``spec`` is significant.
 
     Each child is restarted alone (one_for_one) with its own arguments; on
     shutdown every child gets ``Shutdown`` at once, then one grace period of
@@ -51,8 +57,14 @@ class DynamicSupervisor(Supervisor):
         name: str | None = None,
         backoff: Backoff | None = None,
     ) -> None:
+        if not isinstance(spec, ChildSpec):
+            raise InvalidSupervisorFlags("invalid_template", spec)
         if spec.significant:
             raise InvalidChildSpec("bad_combination", [("dynamic", True), ("significant", True)])
+        if max_children is not None and (
+            isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 0
+        ):
+            raise InvalidSupervisorFlags("invalid_max_children", max_children)
         self.template = spec
         self.max_children = max_children
         super().__init__(

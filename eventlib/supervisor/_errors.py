@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventlib.proc import ProcExit
@@ -69,22 +70,148 @@ class RestartIntensityExceeded(Shutdown, SupervisorError):
         )
 
 
+def _given(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _start_problem(start: Any) -> str:
+    # Proc and Actor are recognised by shape: this module sits below the layers that define them.
+    if hasattr(start, "exit_reason") and hasattr(start, "link"):
+        return (
+            "start must be a callable that returns a Proc; got a Proc, already running. "
+            "Pass what starts it instead, e.g. start=lambda: eventlib.spawn(loop), so the "
+            "supervisor can start it again"
+        )
+    if hasattr(start, "mailbox") or hasattr(type(start), "handle"):
+        return (
+            f"start must be a callable that returns a Proc or an Actor; got an instance "
+            f"{start!r}. Pass the class's spawn instead, e.g. start={type(start).__name__}.spawn"
+        )
+    return (
+        f"start must be a callable that returns a Proc (or an Actor, or None to be "
+        f"ignored); got {_given(start)}. Use e.g. start=lambda: eventlib.spawn(loop)"
+    )
+
+
+def _combination_problem(detail: Any) -> str:
+    first = detail[0] if isinstance(detail, list) and detail else None
+    if first == ("restart", "permanent"):
+        return (
+            "a significant child cannot be permanent: it is always restarted, so it never "
+            "ends for good; use restart='transient' or 'temporary', or significant=False"
+        )
+    if first == ("auto_shutdown", "never"):
+        return (
+            "a significant child needs a supervisor with auto_shutdown='any_significant' or "
+            "'all_significant'; this one has auto_shutdown='never'. Set one of those, or "
+            "significant=False"
+        )
+    if first == ("dynamic", True):
+        return (
+            "a DynamicSupervisor takes no significant children (it has no auto_shutdown); "
+            "use significant=False"
+        )
+    return f"these settings cannot be combined: {detail!r}"
+
+
+_CHILD_SPEC_PROBLEMS: dict[str, Callable[[Any], str]] = {
+    "missing_id": lambda _: (
+        "id is missing (None); give each child a name unique under its supervisor, "
+        "e.g. ChildSpec('worker', start=...)"
+    ),
+    "invalid_id": lambda d: f"id must be hashable (a str, int, tuple...); got {_given(d)}",
+    "missing_start": lambda _: (
+        "start is missing; give a callable that returns a Proc, "
+        "e.g. start=lambda: eventlib.spawn(loop)"
+    ),
+    "invalid_mfa": _start_problem,
+    "invalid_restart_type": lambda d: (
+        f"restart must be 'permanent', 'transient' or 'temporary' (or a Restart); got {d!r}"
+    ),
+    "invalid_child_type": lambda d: (
+        f"type must be 'worker' or 'supervisor' (or a ChildType); got {d!r}"
+    ),
+    "invalid_shutdown": lambda d: (
+        "shutdown must be a number of seconds >= 0, BRUTAL_KILL ('brutal_kill') or "
+        f"INFINITY ('infinity'); got {_given(d)}"
+    ),
+    "invalid_significant": lambda d: f"significant must be True or False; got {_given(d)}",
+    "invalid_args": lambda d: (
+        f"args must be a tuple (or list) of arguments for start; got {_given(d)}. "
+        "For one argument write args=(value,)"
+    ),
+    "bad_combination": _combination_problem,
+    "not_a_child_spec": lambda d: (
+        f"children must be ChildSpec instances; got {_given(d)}. "
+        "Build each with ChildSpec(id, start=...)"
+    ),
+    "duplicate_child_name": lambda d: (
+        f"two children have the id {d!r}; ids must be unique under one supervisor"
+    ),
+}
+
+
 class InvalidChildSpec(SupervisorError, ValueError):
-    """A child spec is malformed; ``reason`` names the rule (OTP's error atom)."""
+    """A child spec is malformed.
+
+    Its message says what was wrong, what is allowed and how to fix it.
+
+    Attributes:
+        reason: OTP's error atom for the rule broken (``invalid_mfa``,
+            ``bad_combination``, ``invalid_restart_type``...).
+        detail: the offending value (for ``bad_combination``, OTP's list of settings).
+    """
 
     def __init__(self, reason: str, detail: Any = None) -> None:
-        super().__init__(
-            f"invalid child spec: {reason}" + ("" if detail is None else f" ({detail!r})")
-        )
+        problem = _CHILD_SPEC_PROBLEMS.get(reason)
+        text = problem(detail) if problem is not None else f"{reason} ({detail!r})"
+        super().__init__(f"invalid child spec: {text}")
         self.reason = reason
         self.detail = detail
 
 
+_FLAG_PROBLEMS: dict[str, Callable[[Any], str]] = {
+    "invalid_strategy": lambda v: (
+        f"strategy must be 'one_for_one', 'one_for_all' or 'rest_for_one' (or a Strategy); "
+        f"got {v!r}. For many children of one spec use DynamicSupervisor"
+    ),
+    "invalid_intensity": lambda v: f"max_restarts must be an int >= 0; got {_given(v)}",
+    "invalid_period": lambda v: f"max_seconds must be a number of seconds > 0; got {_given(v)}",
+    "invalid_auto_shutdown": lambda v: (
+        "auto_shutdown must be 'never', 'any_significant' or 'all_significant' "
+        f"(or an AutoShutdown); got {v!r}"
+    ),
+    "invalid_backoff": lambda v: (
+        f"backoff must be None or a Backoff; got {_given(v)}. "
+        "Use e.g. backoff=Backoff(initial=5) for a first delay of 5 s"
+    ),
+    "invalid_max_children": lambda v: (
+        f"max_children must be None (no limit) or an int >= 0; got {_given(v)}"
+    ),
+    "invalid_template": lambda v: (
+        f"a DynamicSupervisor's spec must be a ChildSpec (its template); got {_given(v)}"
+    ),
+    "invalid_children": lambda v: (
+        f"children must be an iterable of ChildSpec; got {_given(v)}"
+        + (". Wrap one spec in a list: [spec]" if type(v).__name__ == "ChildSpec" else "")
+    ),
+}
+
+
 class InvalidSupervisorFlags(SupervisorError, ValueError):
-    """Supervisor flags are malformed (strategy, intensity, period, auto_shutdown)."""
+    """A supervisor's arguments are malformed (strategy, intensity, period, auto_shutdown...).
+
+    Its message says what was wrong, what is allowed and how to fix it.
+
+    Attributes:
+        reason: OTP's error atom (``invalid_strategy``, ``invalid_intensity``...).
+        value: the offending value.
+    """
 
     def __init__(self, reason: str, value: Any) -> None:
-        super().__init__(f"invalid supervisor flags: {reason} {value!r}")
+        problem = _FLAG_PROBLEMS.get(reason)
+        text = problem(value) if problem is not None else f"{reason} {value!r}"
+        super().__init__(f"invalid supervisor flags: {text}")
         self.reason = reason
         self.value = value
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from eventlib.hub import check_duration
 from eventlib.supervisor._errors import InvalidChildSpec, InvalidSupervisorFlags
 
 __all__ = [
@@ -95,11 +96,18 @@ def _shutdown(value: Any) -> float | _ShutdownKind | None:
     return float(value)
 
 
+def _args(value: Any) -> tuple[Any, ...]:
+    # A str is iterable too: tuple("xy") would quietly pass start two characters.
+    if not isinstance(value, tuple | list):
+        raise InvalidChildSpec("invalid_args", value)
+    return tuple(value)
+
+
 @attrs.frozen
 class ChildSpec:
     """How a supervisor starts, restarts and stops one child.
 
-    Args:
+    Attributes:
         id: the child's name under its supervisor (any hashable but None).
         start: a callable returning a running Proc, an object with a ``proc``
             attribute (an Actor, a Supervisor is itself a Proc), or None to be
@@ -109,7 +117,8 @@ class ChildSpec:
             or ``INFINITY``; by default 5 s for workers, INFINITY for supervisors.
         type: ``worker`` (default) or ``supervisor``.
         significant: its own exit may shut the supervisor down (auto_shutdown).
-        args: extra arguments passed to ``start`` (dynamic children).
+        args: a tuple (or list) of arguments passed to ``start``; a DynamicSupervisor's
+            ``start_child(*more)`` appends to them.
 
     Raises:
         InvalidChildSpec: a field breaks OTP's rules; ``reason`` names the rule.
@@ -122,7 +131,7 @@ class ChildSpec:
     shutdown: float | _ShutdownKind | None = attrs.field(default=None, converter=_shutdown)
     type: ChildType = attrs.field(default=ChildType.WORKER, converter=_child_type)
     significant: bool = False
-    args: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
+    args: tuple[Any, ...] = attrs.field(default=(), converter=_args)
 
     def __attrs_post_init__(self) -> None:
         if self.id is None:
@@ -146,27 +155,60 @@ class ChildSpec:
             object.__setattr__(self, "shutdown", default)
 
 
+def _seconds(name: str, *, positive: bool = False) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: Any, _attribute: Any, value: Any) -> None:
+        check_duration(value, f"Backoff {name}")
+        if positive and value == 0:
+            raise ValueError(f"Backoff {name} must be a number of seconds > 0, got {value!r}")
+
+    return check
+
+
+def _factor(_instance: Any, _attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"Backoff factor must be a number >= 1, got {value!r}")
+    if not value >= 1:
+        raise ValueError(
+            f"Backoff factor must be a number >= 1 (each delay at least the previous one), "
+            f"got {value!r}"
+        )
+
+
 @attrs.frozen
 class Backoff:
     """Optional delay before restarts: ``initial * factor ** n`` capped at ``maximum``.
 
     ``n`` counts the child's consecutive restarts; it resets once the child
     has run for ``reset_after`` seconds. Off unless given to a supervisor.
+
+    Raises:
+        TypeError: a field is not a number.
+        ValueError: a field is out of range (seconds < 0, factor < 1, maximum < initial).
     """
 
-    initial: float = 0.1
-    factor: float = 2.0
-    maximum: float = 10.0
-    reset_after: float = 30.0
+    initial: float = attrs.field(default=0.1, validator=_seconds("initial"))
+    factor: float = attrs.field(default=2.0, validator=_factor)
+    maximum: float = attrs.field(default=10.0, validator=_seconds("maximum"))
+    reset_after: float = attrs.field(default=30.0, validator=_seconds("reset_after", positive=True))
+
+    def __attrs_post_init__(self) -> None:
+        if self.maximum < self.initial:
+            raise ValueError(
+                f"Backoff maximum ({self.maximum!r}) must be >= initial ({self.initial!r}), "
+                f"else every delay is the maximum: raise it too, "
+                f"e.g. Backoff(initial={self.initial!r}, maximum={self.initial!r})"
+            )
 
     def delay(self, consecutive: int) -> float:
         return float(min(self.maximum, self.initial * self.factor ** max(0, consecutive - 1)))
 
 
 def check_flags(
-    strategy: Any, max_restarts: Any, max_seconds: Any, auto_shutdown: Any
+    strategy: Any, max_restarts: Any, max_seconds: Any, auto_shutdown: Any, backoff: Any = None
 ) -> tuple[Strategy, int, float, AutoShutdown]:
-    """Validate supervisor flags (OTP ``supervisor_data`` errors)."""
+    """Validate supervisor flags (OTP ``supervisor_data`` errors, and eventlib's backoff)."""
+    if backoff is not None and not isinstance(backoff, Backoff):
+        raise InvalidSupervisorFlags("invalid_backoff", backoff)
     strategy = _enum_value(Strategy, strategy, "invalid_strategy", InvalidSupervisorFlags)
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise InvalidSupervisorFlags("invalid_intensity", max_restarts)

@@ -14,7 +14,7 @@ from typing import Any
 
 from greenlet import getcurrent
 
-from eventlib.hub import get_hub
+from eventlib.hub import check_not_main_loop, check_timeout, get_hub
 from eventlib.log import STATE as _LOG
 from eventlib.log import get_logger
 from eventlib.proc import ExitReason, Proc, Source, current_proc
@@ -31,6 +31,7 @@ from eventlib.supervisor._errors import (
     ChildNotFound,
     ChildRestarting,
     ChildRunning,
+    InvalidSupervisorFlags,
     Killed,
     RestartIntensityExceeded,
     Shutdown,
@@ -56,6 +57,9 @@ from eventlib.sync import Event, Queue
 __all__ = ["Supervisor"]
 
 _log = get_logger()
+
+START_WARNING_AFTER = 5.0
+"""Seconds (on the hub's clock) a child's start may run before a ``child.start_slow`` warning."""
 
 
 class Supervisor(Introspection, Proc):
@@ -109,10 +113,12 @@ class Supervisor(Introspection, Proc):
         name: str | None = None,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(name)
         self.strategy, self.max_restarts, self.max_seconds, self.auto_shutdown = check_flags(
-            strategy, max_restarts, max_seconds, auto_shutdown
+            strategy, max_restarts, max_seconds, auto_shutdown, backoff
         )
+        if isinstance(children, ChildSpec | str | bytes) or not isinstance(children, Iterable):
+            raise InvalidSupervisorFlags("invalid_children", children)
+        super().__init__(name)
         self.backoff = backoff
         specs = list(children)
         self._check_specs(specs)
@@ -124,6 +130,13 @@ class Supervisor(Introspection, Proc):
         self._inbox: Queue = Queue()
         self._ready = Event()
         self._starting_id: Any = None
+        # Watch for a start that never returns. A quick start (the rule) costs a clock read
+        # and at most one ready-queue check; only a start still running at the next hub
+        # turn gets a timer, cancelled when it returns.
+        self._starts = 0
+        self._start_began: float | None = None
+        self._start_check_pending = False
+        self._start_watch: Any = None
         self._retry_timers: dict[int, Any] = {}  # id(child) -> back-off timer
         parent = current_proc()
         self._path = self._derive_path(parent)
@@ -249,12 +262,22 @@ class Supervisor(Introspection, Proc):
         """Run the child's start function; raise StartChildError if it fails."""
         spec = child.spec
         self._starting_id = spec.id
+        self._starts += 1
+        hub = get_hub()
+        self._start_began = hub.clock()
+        if not self._start_check_pending:
+            self._start_check_pending = True
+            hub.schedule_soon(self._check_start)
         try:
             handle = spec.start(*spec.args)
         except Exception as exc:
             raise StartChildError(spec.id, exc) from exc
         finally:
             self._starting_id = None
+            self._start_began = None
+            if self._start_watch is not None:
+                self._start_watch.cancel()
+                self._start_watch = None
         child.restarting = False
         if handle is None:  # OTP `ignore`
             child.proc = child.handle = None
@@ -276,6 +299,34 @@ class Supervisor(Introspection, Proc):
         proc.link(self._child_exit_listener)
         if _LOG.enabled:
             _log.debug("child.started", sup_path=self.path, child_id=spec.id, proc_id=proc.id)
+
+    def _check_start(self) -> None:
+        """Next hub turn after a start began: if it is still running, time it (MAIN_LOOP)."""
+        self._start_check_pending = False
+        began = self._start_began
+        if began is None or self.dead or self._start_watch is not None:
+            return
+        hub = get_hub()
+        delay = max(0.0, START_WARNING_AFTER - (hub.clock() - began))
+        self._start_watch = hub.schedule_call_global(delay, self._start_slow, self._starts)
+
+    def _start_slow(self, start: int) -> None:
+        """Warn, once per start, that a child's start has not returned (from MAIN_LOOP)."""
+        self._start_watch = None
+        began = self._start_began
+        if began is None or start != self._starts:
+            return
+        _log.warning(
+            "child.start_slow",
+            sup_path=self.path,
+            child_id=self._starting_id,
+            waited=round(get_hub().clock() - began, 3),
+            fix=(
+                "start must return a Proc without blocking, e.g. "
+                "start=lambda: eventlib.spawn(loop); a start that runs the loop itself "
+                "never returns, and the supervisor waits for it (it is not killed)"
+            ),
+        )
 
     def _on_exit(self, proc: Proc) -> None:
         child = self._by_proc.pop(proc.id, None)
@@ -521,6 +572,9 @@ class Supervisor(Introspection, Proc):
             return method(*args)
         if self.dead:
             raise SupervisorNotRunning(f"supervisor {self.path!r} is not running")
+        # Refused before the request is queued: else it would run while the caller is told
+        # it failed.
+        check_not_main_loop(get_hub(), _api_name(method))
         reply = Event()
 
         def supervisor_died(_proc: Proc) -> None:
@@ -547,7 +601,10 @@ class Supervisor(Introspection, Proc):
         """Add and start a child; return what its start function returned (None if ignored).
 
         Raises:
-            AlreadyStarted, AlreadyPresent, InvalidChildSpec, StartChildError.
+            AlreadyStarted: a child with this id is running.
+            AlreadyPresent: a stopped child with this id is kept (restart or delete it).
+            InvalidChildSpec: the spec breaks OTP's rules.
+            StartChildError: the start function failed.
         """
         self._check_spec(spec)
         return self._call(self._do_start_child, spec)
@@ -634,7 +691,18 @@ class Supervisor(Introspection, Proc):
 
     def stop(self, timeout: float | None = None) -> None:
         """Shut down: children terminated in reverse start order, then the supervisor exits."""
+        check_timeout(timeout, "Supervisor.stop() timeout")
         if self.dead:
             return
+        check_not_main_loop(get_hub(), "Supervisor.stop() (use kill() from a Twisted callback)")
         self._inbox.put(("stop",))
         self.wait(timeout)
+
+
+def _api_name(method: Callable[..., Any]) -> str:
+    """``Supervisor.start_child()`` for ``_do_start_child``, with the way out where there is one."""
+    name = getattr(method, "__name__", "call").removeprefix("_do_")
+    name = {"start_dynamic": "start_child", "terminate_dynamic": "terminate_child"}.get(name, name)
+    if name == "start_child":
+        return "Supervisor.start_child() (use start_child_nowait() from a Twisted callback)"
+    return f"Supervisor.{name}()"

@@ -13,6 +13,7 @@ from eventlib.hub import (
     TimeoutError,
     Waiter,
     check_not_main_loop,
+    check_timeout,
     exception_from_throw_args,
     get_hub,
     raise_throw_args,
@@ -149,9 +150,12 @@ class Event:
 
         Raises:
             BlockingInMainLoopError: the event is not ready and the caller is MAIN_LOOP.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
+        if timeout is not None:
+            check_timeout(timeout, "Event.wait() timeout")
         if self._result is NOT_USED:
-            if timeout is not None and timeout <= 0:
+            if timeout == 0:
                 return timeout_now(throw_args)
             hub = get_hub()
             check_not_main_loop(hub, "Event.wait()")

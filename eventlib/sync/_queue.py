@@ -11,7 +11,9 @@ import attrs
 
 from eventlib.hub import (
     Waiter,
+    check_count,
     check_not_main_loop,
+    check_timeout,
     get_hub,
     raise_throw_args,
 )
@@ -52,8 +54,11 @@ class Queue:
     ``eventlib.coros.queue`` (``send`` / ``send_exception`` / ``wait``).
 
     Args:
-        maxsize: the capacity, or None for unbounded. ``max_size`` is the
-            classic spelling of the same argument.
+        maxsize: the capacity (an int >= 0), or None for unbounded. ``max_size``
+            is the classic spelling of the same argument.
+
+    Raises:
+        TypeError, ValueError: ``maxsize`` is not None or an int >= 0 (a bool is not).
     """
 
     __slots__ = ("_getters", "_handed", "_items", "_putters", "maxsize")
@@ -63,9 +68,7 @@ class Queue:
             if maxsize is not None:
                 raise TypeError("give maxsize or max_size, not both")
             maxsize = max_size
-        if maxsize is not None and (not isinstance(maxsize, int) or maxsize < 0):
-            raise ValueError(f"maxsize must be None or an int >= 0, got {maxsize!r}")
-        self.maxsize = maxsize
+        self.maxsize = check_count(maxsize, "Queue maxsize", minimum=0, allow_none=True)
         self._items: deque[_Item] = deque()
         self._getters: deque[Waiter] = deque()
         # Getters handed an item (in a one-slot list) that have not resumed yet, oldest first.
@@ -122,6 +125,7 @@ class Queue:
         Raises:
             queue.Full: the queue is full and ``block`` is false, or ``timeout`` passed.
             BlockingInMainLoopError: the queue is full and the caller is MAIN_LOOP.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
         self._put((item, None), block, timeout, "Queue.put()")
 
@@ -141,6 +145,8 @@ class Queue:
         self._put((None, throw_args), True, None, "queue.send_exception()")
 
     def _put(self, item: _Item, block: bool, timeout: float | None, what: str) -> None:
+        if timeout is not None:
+            check_timeout(timeout, f"{what} timeout")
         if self._getters:
             self._hand_to_getter(item)
             return
@@ -148,7 +154,7 @@ class Queue:
         if maxsize is None or len(self._items) < maxsize:
             self._items.append(item)
             return
-        if not block or (timeout is not None and timeout <= 0):
+        if not block or timeout == 0:
             raise Full
         hub = get_hub()
         check_not_main_loop(hub, f"{what} on a full queue")
@@ -172,6 +178,7 @@ class Queue:
         Raises:
             queue.Empty: the queue is empty and ``block`` is false, or ``timeout`` passed.
             BlockingInMainLoopError: the queue is empty and the caller is MAIN_LOOP.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
         value, exc = self._get(block, timeout)
         if exc is not None:
@@ -186,6 +193,8 @@ class Queue:
         return self.get()
 
     def _get(self, block: bool, timeout: float | None) -> _Item:
+        if timeout is not None:
+            check_timeout(timeout, "Queue.get() timeout")
         items = self._items
         if items:
             item = items.popleft()
@@ -197,7 +206,7 @@ class Queue:
             waiter, item = putters.popleft()
             waiter.switch(True)
             return item
-        if not block or (timeout is not None and timeout <= 0):
+        if not block or timeout == 0:
             raise Empty
         hub = get_hub()
         check_not_main_loop(hub, "Queue.get() on an empty queue")

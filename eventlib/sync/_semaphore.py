@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from eventlib.hub import Waiter, check_not_main_loop, get_hub
+from eventlib.hub import Waiter, check_count, check_not_main_loop, check_timeout, get_hub
 from eventlib.sync._event import Event, wait_with_timeout
 
 __all__ = [
@@ -41,9 +41,7 @@ class Semaphore:
     __slots__ = ("_waiters", "counter")
 
     def __init__(self, count: int = 0) -> None:
-        if count < 0:
-            raise ValueError(f"semaphore count cannot be negative, got {count}")
-        self.counter = count
+        self.counter: int = check_count(count, "Semaphore count", minimum=0)  # type: ignore[assignment]
         self._waiters: deque[Waiter] = deque()
 
     def locked(self) -> bool:
@@ -58,11 +56,14 @@ class Semaphore:
 
         Raises:
             BlockingInMainLoopError: no permit is free and the caller is MAIN_LOOP.
+            TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
+        if timeout is not None:
+            check_timeout(timeout, "Semaphore.acquire() timeout")
         if self.counter > 0:
             self.counter -= 1
             return True
-        if not blocking or (timeout is not None and timeout <= 0):
+        if not blocking or timeout == 0:
             return False
         hub = get_hub()
         check_not_main_loop(hub, "Semaphore.acquire()")
@@ -116,7 +117,9 @@ class BoundedSemaphore:
 
     ``acquire`` waits at 0; ``release`` *waits* at ``limit`` until someone
     acquires (classic eventlib semantics; ``release(blocking=False)`` returns
-    False instead).
+    False instead). A waiting ``acquire`` makes room first, so with ``limit``
+    0 an acquire and a release meet (a rendezvous); ``balance`` (``lower``
+    minus ``upper``) is negative while acquirers wait.
 
     Args:
         count: the initial number of permits.
@@ -126,10 +129,12 @@ class BoundedSemaphore:
     __slots__ = ("lower", "upper")
 
     def __init__(self, count: int, limit: int | None = None) -> None:
+        check_count(count, "BoundedSemaphore count", minimum=0)
         if limit is None:
             limit = count
+        check_count(limit, "BoundedSemaphore limit", minimum=0)
         if count > limit:
-            raise ValueError("'count' cannot be more than 'limit'")
+            raise ValueError("'count' cannot be more than 'limit'")  # the classic message
         self.lower = Semaphore(count)
         self.upper = Semaphore(limit - count)
 
@@ -148,10 +153,25 @@ class BoundedSemaphore:
         return self.upper.locked()
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        if not self.lower.acquire(blocking, timeout):
-            return False
-        self.upper.release()
-        return True
+        lower, upper = self.lower, self.upper
+        if lower.counter > 0 or not blocking or (timeout is not None and timeout <= 0):
+            if not lower.acquire(False):
+                return False
+            upper.release()
+            return True
+        check_not_main_loop(get_hub(), "BoundedSemaphore.acquire()")
+        # Make room before waiting, in the classic order: a release waiting at the limit
+        # (limit 0: a rendezvous) goes through now and hands us its permit, instead of
+        # both waiting forever. While we wait, balance counts us as negative.
+        upper.release()
+        try:
+            got = lower.acquire(True, timeout)
+        except BaseException:
+            upper.counter -= 1  # take the room back; owed if a release already used it
+            raise
+        if not got:
+            upper.counter -= 1
+        return got
 
     def release(self, blocking: bool = True, timeout: float | None = None) -> bool:
         if not self.upper.acquire(blocking, timeout):
@@ -208,15 +228,13 @@ class metaphore:
         self.event.send()
 
     def inc(self, by: int = 1) -> None:
-        if by < 0:
-            raise ValueError(f"inc() takes a non-negative amount, got {by}")
+        check_count(by, "metaphore.inc() amount", minimum=0)
         if self.counter == 0 and by > 0 and self.event.ready():
             self.event.reset()
         self.counter += by
 
     def dec(self, by: int = 1) -> None:
-        if by < 0:
-            raise ValueError(f"dec() takes a non-negative amount, got {by}")
+        check_count(by, "metaphore.dec() amount", minimum=0)
         self.counter = max(0, self.counter - by)
         if self.counter == 0 and not self.event.ready():
             self.event.send()

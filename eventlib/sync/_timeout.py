@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from greenlet import getcurrent
 
-from eventlib.hub import TimeoutError, Timer, get_hub
+from eventlib.hub import TimeoutError, Timer, check_duration, check_timeout, get_hub
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,8 +46,7 @@ class Timeout:
     __slots__ = ("_exception", "_greenlet", "_proc", "_timer", "expired", "seconds")
 
     def __init__(self, seconds: float | None = None, exception: Any = None) -> None:
-        if seconds is not None and (seconds != seconds or seconds < 0):  # noqa: PLR0124
-            raise ValueError(f"timeout must be None or a number >= 0, got {seconds!r}")
+        check_timeout(seconds, "Timeout seconds")
         if not (
             exception is None
             or exception is False
@@ -173,6 +172,7 @@ def exc_after(seconds: float, *throw_args: Any) -> Timer:
     Returns:
         the timer; ``cancel()`` it once the guarded work is done.
     """
+    check_duration(seconds, "exc_after() seconds")
     current = getcurrent()
     args = throw_args or (TimeoutError,)
     return get_hub().schedule_call_local(seconds, current.throw, *args)

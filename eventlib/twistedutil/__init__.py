@@ -6,8 +6,14 @@
 * :func:`callInGreenThread` runs a function in a new green thread.
 * ``import eventlib.twistedutil.join_reactor`` selects run mode 1.
 
-Green transports (a Twisted connection used synchronously) are in
-:mod:`eventlib.twistedutil.protocol`.
+Green transports, a Twisted connection used synchronously from a proc, are
+exported here too; :mod:`eventlib.twistedutil.protocol` is their classic home
+and has the rest of that vocabulary (``GreenInstanceFactory``, ``Protocol``, ...):
+
+* :class:`SpawnFactory` / :class:`SimpleSpawnFactory` serve each incoming
+  connection in a proc of its own, handing it a :class:`GreenTransport`.
+* :class:`GreenClientCreator` connects and returns a :class:`GreenTransport`
+  (or an :class:`UnbufferedTransport`).
 """
 
 from __future__ import annotations
@@ -24,8 +30,27 @@ from twisted.python.failure import Failure
 
 from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
 from eventlib.proc import Proc, killall, spawn_greenlet
+from eventlib.twistedutil._errors import GreenTransportError, LineTooLongError
+from eventlib.twistedutil._factories import GreenClientCreator, SimpleSpawnFactory, SpawnFactory
+from eventlib.twistedutil._transport import (
+    GreenTransport,
+    TransportStatistics,
+    UnbufferedTransport,
+)
 
-__all__ = ["block_on", "callInGreenThread", "deferToGreenThread"]
+__all__ = [
+    "GreenClientCreator",
+    "GreenTransport",
+    "GreenTransportError",
+    "LineTooLongError",
+    "SimpleSpawnFactory",
+    "SpawnFactory",
+    "TransportStatistics",
+    "UnbufferedTransport",
+    "block_on",
+    "callInGreenThread",
+    "deferToGreenThread",
+]
 
 T = TypeVar("T")
 

@@ -73,7 +73,8 @@ class GreenClientCreator:
     Args:
         reactor: the reactor to connect with (default: the hub's reactor).
         gtransport_class: the green transport to make (default :class:`GreenTransport`).
-        args, kwargs: passed to ``gtransport_class``.
+        *args: passed to ``gtransport_class``.
+        **kwargs: passed to ``gtransport_class``.
 
     The ``connect*`` methods block the calling green thread until the
     connection is made (for TLS: until the handshake is done) and raise why
@@ -198,7 +199,8 @@ class SimpleSpawnFactory(Factory):
     Args:
         handler: see above.
         gtransport_class: the green transport to make (default :class:`GreenTransport`).
-        args, kwargs: passed to ``gtransport_class``.
+        *args: passed to ``gtransport_class``.
+        **kwargs: passed to ``gtransport_class``.
     """
 
     noisy = False
@@ -257,8 +259,9 @@ class SpawnFactory(SimpleSpawnFactory):
     """A :class:`SimpleSpawnFactory` that keeps track of its handler procs.
 
     ``greenlets`` (also ``procs``) is the set of running handler procs.
-    When the factory stops (the last port it listens on stops listening),
-    its handlers are killed (their connections are closed on the way out).
+    Stopping a listening port leaves them alone, as Twisted leaves the
+    connections already accepted (a handler may even stop the port itself and
+    go on serving its connection). To end them too, call :meth:`killall`.
 
     Example::
 
@@ -293,6 +296,15 @@ class SpawnFactory(SimpleSpawnFactory):
         """Wait for the running handlers; return their results (raise the first failure)."""
         return waitall(list(self.greenlets))
 
-    def stopFactory(self) -> None:  # noqa: N802 - Twisted's interface
-        """Called by Twisted when the last port stops listening: kill the handlers."""
-        self.greenlets.killall()
+    def killall(self, *throw_args: Any, wait: bool = False) -> None:
+        """Kill the running handlers (default :class:`~eventlib.proc.ProcExit`).
+
+        Each handler's connection is closed on its way out. ``wait=True``
+        yields once after, so the handlers have handled the kill when this returns.
+
+        Example::
+
+            block_on(port.stopListening())   # no new connections
+            factory.killall(wait=True)       # and end the ones being served
+        """
+        self.greenlets.killall(*throw_args, wait=wait)

@@ -37,7 +37,7 @@ from twisted.internet.tcp import Client as TCPClient
 from twisted.internet.tcp import Server as TCPServer
 from zope.interface import implementer
 
-from eventlib.hub import BlockingInMainLoopError, Waiter, get_hub
+from eventlib.hub import BlockingInMainLoopError, Waiter, check_count, get_hub
 from eventlib.sync import Event
 from eventlib.twistedutil._errors import GreenTransportError
 
@@ -166,11 +166,13 @@ class GreenTransportBase:
         half_close: bool | None = None,
     ) -> None:
         if transportBufferSize is not None:
-            self.transportBufferSize = transportBufferSize
+            self.transportBufferSize = check_count(
+                transportBufferSize, "transportBufferSize", minimum=1
+            )
         if read_high_water is not None:
-            if read_high_water < 1:
-                raise ValueError(f"read_high_water must be >= 1, got {read_high_water}")
-            self.read_high_water = read_high_water
+            self.read_high_water = check_count(  # type: ignore[assignment]
+                read_high_water, "read_high_water", minimum=1
+            )
         if half_close is not None:
             self.half_close = half_close
         self._hub = get_hub()
@@ -179,6 +181,8 @@ class GreenTransportBase:
         self._read_error: BaseException | None = None
         self._read_error_raised = False
         self._lost: BaseException | None = None
+        # Why this side closed its writing (data written after it would be dropped).
+        self._write_closed: str | None = None
         self._readers: list[Waiter] = []
         self._writers: list[Waiter] = []
         self._write_paused = False
@@ -243,7 +247,9 @@ class GreenTransportBase:
         """The peer finished sending (half-close): end of the read side."""
         self._end_reading(ConnectionDone())
         if not self.half_close:
-            self._close_transport()
+            self._close_transport(
+                "closing the connection when the peer finished sending (half_close is off)"
+            )
 
     def _end_reading(self, error: BaseException) -> None:
         if self._read_error is None:
@@ -362,11 +368,18 @@ class GreenTransportBase:
         Raises:
             Exception: the connection's reason for closing (``ConnectionDone``,
                 ``ConnectionLost``, ...) if it was lost before or while waiting.
+            ConnectionDone: this side already closed its writing
+                (``loseWriteConnection()``, ``loseConnection()``), which would drop the data.
             BlockingInMainLoopError: ``wait`` and the buffer is full, in MAIN_LOOP.
         """
         lost = self._lost
         if lost is not None:
             raise lost.with_traceback(None)
+        if self._write_closed is not None:
+            # Twisted would drop the data silently.
+            raise ConnectionDone(
+                f"cannot write: {self._write_closed} already closed the writing side"
+            )
         try:
             transport = self.__dict__["transport"]
         except KeyError:
@@ -413,7 +426,8 @@ class GreenTransportBase:
             self._write_paused = False
             self._wake(self._writers)
 
-    def _close_transport(self) -> None:
+    def _close_transport(self, why: str = "closing the connection") -> None:
+        self._write_closed = self._write_closed or why
         self._unregister_producer()
         self.transport.loseConnection()
 
@@ -426,14 +440,16 @@ class GreenTransportBase:
         if "transport" not in self.__dict__:
             return
         if self._lost is None:
-            self._close_transport()
+            self._close_transport("loseConnection()")
             if wait:
                 self._disconnected_event.wait()
 
     def loseWriteConnection(self) -> None:  # noqa: N802 - Twisted's name
         """Half-close: tell the peer we finished sending (TCP FIN); reading goes on."""
+        transport = self._connected_transport()
+        self._write_closed = self._write_closed or "loseWriteConnection()"
         self._unregister_producer()
-        self._connected_transport().loseWriteConnection()
+        transport.loseWriteConnection()
 
     def wait_closed(self) -> BaseException:
         """Wait until the connection is lost (either side closed it); return the reason.

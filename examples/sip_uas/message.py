@@ -4,12 +4,21 @@ Only what a user agent needs: the start line, the headers as raw bytes in
 arrival order (compact forms expanded), the body cut to Content-Length, and
 the fields routing and transactions use (Call-ID, CSeq, the top Via's branch,
 the To tag). Malformed input raises :class:`ParseError`, which carries the
-partly parsed request when a ``400 Bad Request`` can still be sent.
+partly parsed request when a response can still be sent, and its status code
+(``400 Bad Request``; ``505`` for another SIP version).
+
+The checks follow RFC 3261's grammar where a mistake would otherwise reach a
+call: one Call-ID, CSeq, From, To, Content-Length and Max-Forwards each; a
+Request-URI that is a bare URI; Via values of the form ``SIP/2.0/<transport>
+host[:port];params``; From/To/Contact as name-addr or addr-spec with balanced
+quotes; numbers in their ranges (RFC 4475's torture messages are the test).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 __all__ = [
     "MAX_MESSAGE_SIZE",
@@ -18,6 +27,7 @@ __all__ = [
     "Response",
     "build_request",
     "build_response",
+    "content_length",
     "parse_message",
 ]
 
@@ -38,7 +48,35 @@ _COMPACT = {
     b"e": b"content-encoding",
 }
 _REQUEST_LINE = re.compile(rb"([A-Za-z0-9.!%*_+`'~-]+) ([^ ]+) SIP/2\.0")
-_STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9]) ?(.*)")
+_VERSION = re.compile(rb"SIP/([0-9]{1,3}\.[0-9]{1,3})")
+# Every pattern below runs on what peers send: possessive quantifiers (*+, ++, ?+) keep
+# each match linear in the input, whatever white space or separators it repeats.
+_URI = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*+:[^\s<>\"]++")
+_TOKEN_CHARS = rb"A-Za-z0-9.!%*_+`'~\-"
+_QUOTED = rb'"(?:[^"\\]++|\\.)*+"'
+_PARAM_VALUE = rb"(?:" + _QUOTED + rb"|[" + _TOKEN_CHARS + rb":\[\]]++)"
+_PARAMS = re.compile(
+    rb"(?:\s*+;\s*+[" + _TOKEN_CHARS + rb"]++(?:\s*+=\s*+" + _PARAM_VALUE + rb")?+)*+\s*+"
+)
+_VIA = re.compile(
+    rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[" + _TOKEN_CHARS + rb"]++\s++"
+    rb"(?:\[[0-9A-Fa-f:.]++\]|[A-Za-z0-9][A-Za-z0-9.-]*+)(?:\s*+:\s*+[0-9]{1,5})?+"
+    + _PARAMS.pattern
+)
+_NAME_ADDR = re.compile(
+    rb"(?:" + _QUOTED + rb"\s*+|[" + _TOKEN_CHARS + rb" \t]*+)<([^>]*+)>(.*)", re.DOTALL
+)
+_ADDRESS_ITEM = re.compile(rb"(?:" + _QUOTED + rb'|<[^>]*+>|[^",<]++)*+')
+_WORD = rb"[A-Za-z0-9.!%*_+`'~()<>:\\\"/\[\]?{}-]++"
+_CALL_ID = re.compile(_WORD + rb"(?:@" + _WORD + rb")?+")
+_DATE = re.compile(
+    rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
+    rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
+)
+_MAX_DIGITS = 9
+"""Content-Length has at most this many digits (any bigger is over every size limit)."""
+_SINGLE = (b"call-id", b"cseq", b"from", b"to", b"content-length", b"max-forwards")
+_STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
 # Header names already checked to be tokens (bounded: peers choose the names).
 _KNOWN_NAMES: set[bytes] = set()
@@ -46,12 +84,13 @@ _KNOWN_LIMIT = 512
 
 
 class ParseError(Exception):
-    """A malformed message; ``request`` is set when a 400 can still be sent back."""
+    """A malformed message; ``request`` is set when a response (``code``) can still be sent."""
 
-    def __init__(self, reason: str, request: Request | None = None) -> None:
+    def __init__(self, reason: str, request: Request | None = None, code: int = 400) -> None:
         super().__init__(reason)
         self.reason = reason
         self.request = request
+        self.code = code
 
 
 class Request:
@@ -63,9 +102,12 @@ class Request:
         "call_id",
         "cseq",
         "cseq_method",
+        "endpoint",
         "from_",
         "headers",
         "method",
+        "peer",
+        "record_routes",
         "to",
         "uri",
         "vias",
@@ -77,12 +119,30 @@ class Request:
         self.headers = headers
         self.body = b""
         self.vias: list[bytes] = []
+        self.record_routes: list[bytes] = []
         self.from_: bytes | None = None
         self.to: bytes | None = None
         self.call_id: bytes | None = None
         self.cseq = 0
         self.cseq_method = b""
         self.branch = b""
+        self.endpoint: Any = None
+        """Where the request came from and its responses go (set by the listener)."""
+        self.peer: Any = None
+
+    def reply(self, data: bytes) -> None:
+        """Send ``data`` back where the request came from (RFC 3261 §18.2.2)."""
+        self.endpoint.send(data, self.peer)
+
+    def values(self, name: bytes) -> list[bytes]:
+        """Every comma-separated value of every ``name`` header (lower case, long form)."""
+        return [
+            item.strip()
+            for key, value in self.headers
+            if key == name
+            for item in value.split(b",")
+            if item.strip()
+        ]
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header ``name`` (lower case, long form), or None."""
@@ -172,12 +232,24 @@ def _parse_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+def content_length(value: bytes) -> int:
+    """The value of a Content-Length header.
+
+    Raises:
+        ParseError: not a decimal number of at most 9 digits.
+    """
+    if not value.isdigit() or len(value) > _MAX_DIGITS:
+        shown = value[:20].decode(errors="replace") + ("..." if len(value) > 20 else "")
+        raise ParseError(
+            f"Content-Length {shown!r} is not a decimal number of at most {_MAX_DIGITS} digits"
+        )
+    return int(value)
+
+
 def _cut_body(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
     for name, value in headers:
         if name == b"content-length":
-            if not value.isdigit():
-                raise ParseError("Content-Length is not a number")
-            length = int(value)
+            length = content_length(value)
             if length > len(body):
                 raise ParseError("Content-Length is larger than the body")
             return body[:length]
@@ -207,8 +279,8 @@ def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Re
         return _response(status, lines, body)
     match = _REQUEST_LINE.fullmatch(raw_first)
     if match is None:
-        raise ParseError(f"bad start line {raw_first[:40].decode()!r}")
-    request = Request(match[1].upper(), match[2], [])
+        _bad_request_line(raw_first, lines)
+    request = Request(match[1], match[2], [])
     try:
         request.headers = _parse_headers(lines[1:])
     except ParseError as exc:
@@ -223,32 +295,183 @@ def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Re
     return request
 
 
+def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
+    """Raise ParseError for a start line that is neither a request nor a response line.
+
+    A request line with another SIP version (505) or stray white space (400)
+    still gets its answer when the headers can address one.
+    """
+    parts = line.split()
+    version = _VERSION.fullmatch(parts[-1]) if len(parts) >= 2 else None
+    if version is None or _TOKEN.fullmatch(parts[0]) is None:
+        raise ParseError(f"bad start line {line[:40].decode()!r}")
+    request = Request(parts[0], b" ".join(parts[1:-1]), [])
+    try:
+        request.headers = _parse_headers(lines[1:])
+    except ParseError:
+        raise ParseError(f"bad start line {line[:40].decode()!r}") from None
+    _fill_common(request, request.headers)
+    for name, value in request.headers:
+        if name == b"via":
+            request.vias.append(value)
+        elif name == b"from":
+            request.from_ = value
+    addressable = request if request.vias and request.call_id else None
+    if version[1] != b"2.0":
+        number = version[1].decode()
+        raise ParseError(f"SIP version {number} is not supported (SIP/2.0 is)", addressable, 505)
+    raise ParseError("bad Request-Line: method, URI and SIP/2.0 take one space each", addressable)
+
+
 def _response(status: re.Match[bytes], lines: list[bytes], body: bytes) -> Response:
-    response = Response(int(status[1]), status[2], _parse_headers(lines[1:]))
+    response = Response(int(status[1]), status[2] or b"", _parse_headers(lines[1:]))
     _fill_common(response, response.headers)
     response.body = _cut_body(response.headers, body)
     return response
 
 
 def _check(request: Request, size: int, max_size: int) -> None:
-    """The checks of RFC 3261 §8.2 that decide a 400 (oversized, mandatory headers, CSeq)."""
-    for name, value in request.headers:
-        if name == b"via":
-            request.vias.append(value)
-        elif name == b"from":
-            request.from_ = value
+    """The checks of RFC 3261 §8.2 that decide a 400 (size, mandatory and single headers)."""
+    counts = _collect(request)
     if size > max_size:
         raise ParseError(f"message of {size} bytes is over {max_size}", request)
+    problem = _missing(request)
+    if problem:
+        raise ParseError(problem, request)
+    for name, count in counts.items():
+        if count > 1:
+            raise ParseError(f"{count} {name.decode()} headers where one is allowed", request)
+    uri = request.uri
+    if _URI.fullmatch(uri) is None:
+        raise ParseError("Request-URI is not a bare URI (no <>, no white space)", request)
+    if _has_headers(uri):
+        raise ParseError("Request-URI carries headers (?...), which a request may not", request)
+    for name, value in request.headers:
+        check = _VALIDATORS.get(name)
+        if check is not None:
+            problem = check(value)
+            if problem:
+                raise ParseError(f"bad {name.decode()}: {problem}", request)
+
+
+def _collect(request: Request) -> dict[bytes, int]:
+    """Fill the Vias, From and Record-Routes; count the headers allowed once."""
+    counts: dict[bytes, int] = {}
+    vias = request.vias
+    for name, value in request.headers:
+        if name == b"via":
+            vias.append(value)
+        elif name == b"record-route":
+            request.record_routes.append(value)
+        elif name in _SINGLE:
+            counts[name] = counts.get(name, 0) + 1
+            if name == b"from":
+                request.from_ = value
+    return counts
+
+
+def _missing(request: Request) -> str:
     if not request.vias:
-        raise ParseError("missing Via", request)
+        return "missing Via"
     if not request.call_id:
-        raise ParseError("missing Call-ID", request)
+        return "missing Call-ID"
     if request.from_ is None or request.to is None:
-        raise ParseError("missing From or To", request)
+        return "missing From or To"
     if not request.cseq_method:
-        raise ParseError("missing or bad CSeq", request)
+        return "missing or bad CSeq (a number below 2**31 and a method)"
     if request.cseq_method != request.method:
-        raise ParseError("CSeq method differs from the request method", request)
+        return "CSeq method differs from the request method"
+    return ""
+
+
+def _via_problem(value: bytes) -> str:
+    for part in value.split(b","):
+        if _VIA.fullmatch(part) is None:
+            shown = part.strip()[:60].decode(errors="replace")
+            return f"{shown!r} is not SIP/2.0/<transport> host[:port][;param[=value]]..."
+    return ""
+
+
+def _call_id_problem(value: bytes) -> str:
+    return "" if _CALL_ID.fullmatch(value) else "want one word[@word], no white space or comma"
+
+
+def _max_forwards_problem(value: bytes) -> str:
+    if value.isdigit() and len(value) <= 10 and int(value) <= 255:
+        return ""
+    return "not a number from 0 to 255"
+
+
+def _date_problem(value: bytes) -> str:
+    return "" if _DATE.fullmatch(value) else "not an RFC 1123 date in GMT"
+
+
+def _has_headers(uri: bytes) -> bool:
+    """Whether a sip: or sips: URI has a ``?headers`` part (a ``?`` after the host)."""
+    return uri[:4].lower() in (b"sip:", b"sips") and b"?" in uri[uri.rfind(b"@") + 1 :]
+
+
+def _split_addresses(value: bytes) -> list[bytes] | None:
+    """``value`` split at commas outside quoted strings and <...>; None if one is left open."""
+    parts: list[bytes] = []
+    position, end = 0, len(value)
+    while True:
+        match = _ADDRESS_ITEM.match(value, position)
+        assert match is not None  # the pattern matches the empty string
+        parts.append(match[0])
+        position = match.end()
+        if position == end:
+            return parts
+        if value[position] != 0x2C:  # an open quote or <: not a comma
+            return None
+        position += 1
+
+
+def _addresses_problem(value: bytes, *, many: bool) -> str:
+    """What is wrong with a From/To (one address) or Contact (``many``) value, or ""."""
+    if many and value.strip() == b"*":
+        return ""
+    # The common case, no quote and no comma, needs no scan.
+    parts = _split_addresses(value) if b'"' in value or b"," in value else [value]
+    if parts is None:
+        return "unbalanced quote or <"
+    if len(parts) > 1 and not many:
+        return "more than one address (a comma outside quotes and <>)"
+    for part in parts:
+        problem = _address_problem(part.strip())
+        if problem:
+            return problem
+    return ""
+
+
+def _address_problem(address: bytes) -> str:
+    name_addr = _NAME_ADDR.fullmatch(address)
+    if name_addr is not None:
+        uri, params = name_addr[1], name_addr[2]
+        bad_uri = _URI.fullmatch(uri) is None
+    elif b"<" in address or b'"' in address:
+        return "the display name must be a quoted string or tokens, then <URI>"
+    else:
+        uri, semi, rest = address.partition(b";")
+        uri, params = uri.strip(), semi + rest
+        bad_uri = _URI.fullmatch(uri) is None or _has_headers(uri)
+    if bad_uri:
+        return "not a URI, or one with headers or spaces that must be enclosed in <>"
+    if _PARAMS.fullmatch(params) is None:
+        return "bad parameters after the URI (empty, or not token[=value])"
+    return ""
+
+
+_VALIDATORS: dict[bytes, Callable[[bytes], str]] = {
+    b"via": _via_problem,
+    b"from": lambda value: _addresses_problem(value, many=False),
+    b"to": lambda value: _addresses_problem(value, many=False),
+    b"contact": lambda value: _addresses_problem(value, many=True),
+    b"call-id": _call_id_problem,
+    b"max-forwards": _max_forwards_problem,
+    b"date": _date_problem,
+}
+"""What is wrong with a header's value ("" when nothing), for the headers a UAS reads."""
 
 
 def _fill_common(message: Request | Response, headers: list[tuple[bytes, bytes]]) -> None:
@@ -259,11 +482,15 @@ def _fill_common(message: Request | Response, headers: list[tuple[bytes, bytes]]
         elif name == b"to":
             message.to = value
         elif name == b"cseq":
-            number, _, method = value.partition(b" ")
-            method = method.strip()
+            parts = value.split(None, 1)
+            if len(parts) != 2:
+                continue
+            number, method = parts[0], parts[1].strip()
             if number.isdigit() and len(number) <= 10 and _TOKEN.fullmatch(method):
-                message.cseq = int(number)
-                message.cseq_method = method.upper()
+                cseq = int(number)
+                if cseq < 1 << 31:  # RFC 3261 §8.1.1.5
+                    message.cseq = cseq
+                    message.cseq_method = method
 
 
 _REASONS = {
@@ -272,10 +499,16 @@ _REASONS = {
     200: b"OK",
     400: b"Bad Request",
     481: b"Call/Transaction Does Not Exist",
+    406: b"Not Acceptable",
+    415: b"Unsupported Media Type",
+    416: b"Unsupported URI Scheme",
+    420: b"Bad Extension",
     487: b"Request Terminated",
+    488: b"Not Acceptable Here",
     500: b"Server Internal Error",
     501: b"Not Implemented",
     503: b"Service Unavailable",
+    505: b"Version Not Supported",
 }
 
 

@@ -14,7 +14,15 @@ request for a known Call-ID goes into that call's mailbox; a new INVITE gets
 a :class:`Call` at once (later requests queue in its mailbox) and is handed
 to the router proc, which asks the DynamicSupervisor for a session. Nothing a
 peer sends can crash a listener: malformed requests get ``400 Bad Request``
-when a reply can be addressed and are otherwise dropped, with a log line.
+when a reply can be addressed and are otherwise dropped, with a log line;
+what parses but cannot be served gets its RFC 3261 code (:mod:`.admission`).
+
+Every response outside a dialog carries a To tag; the top Via gets
+``received`` and a filled-in ``rport`` (RFC 3581). A TCP connection must
+finish a message it started within ``tcp_message_timeout`` and is closed
+after ``tcp_idle_timeout`` without traffic while no call of its own is up;
+each source address may hold ``max_tcp_per_ip`` connections. Each call that
+ends logs one ``call.ended`` line (Call-ID, outcome, duration, restarts).
 """
 
 from __future__ import annotations
@@ -34,11 +42,13 @@ from eventlib.mailbox import MailboxError
 from eventlib.supervisor import ChildSpec, DynamicSupervisor, Supervisor
 from eventlib.twistedutil import block_on
 from eventlib.twistedutil.protocol import SpawnFactory
+from examples.sip_uas.admission import ACCEPT, ALLOW, SUPPORTED, refusal
 from examples.sip_uas.message import (
     MAX_MESSAGE_SIZE,
     ParseError,
     Request,
     build_response,
+    content_length,
     parse_message,
 )
 from examples.sip_uas.session import Call, SessionActor
@@ -48,6 +58,8 @@ __all__ = ["Config", "SipServer", "Stats"]
 log = structlog.get_logger("sip_uas")
 
 _CRASH_ENV = "SIP_UAS_CRASH_RATE"
+_METHODS = frozenset(method.strip() for method in ALLOW.split(b","))
+_CAPABILITIES = ((b"Allow", ALLOW), (b"Accept", ACCEPT), (b"Supported", b", ".join(SUPPORTED)))
 _UDP_BUFFER = 4 * 1024 * 1024
 
 
@@ -77,6 +89,55 @@ class Config:
     max_seconds: float = 5.0
     mailbox_capacity: int = 32
     max_message_size: int = MAX_MESSAGE_SIZE
+    tcp_idle_timeout: float = 30.0
+    """Close a TCP connection silent this long while no call of its own is up."""
+    tcp_message_timeout: float = 10.0
+    """Close a TCP connection that started a message and did not finish it in this time."""
+    max_tcp_per_ip: int = 256
+    """TCP connections one source address may hold; more are closed at once."""
+    rtp_echo: bool = False
+    """Open an RTP port that sends every packet back, and offer it in the SDP answers."""
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse a bad value now, naming the field, rather than in a session later."""
+        for name, low, inclusive in _LIMITS:
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if name in _INTEGERS:
+                number = number and isinstance(value, int)
+            if not number or value < low or (value == low and not inclusive):
+                kind = "an integer" if name in _INTEGERS else "a number"
+                bound = ">=" if inclusive else ">"
+                raise ValueError(f"Config.{name} must be {kind} {bound} {low}, got {value!r}")
+        if not 0 <= self.crash_rate <= 1:
+            raise ValueError(f"Config.crash_rate must be from 0 to 1, got {self.crash_rate!r}")
+
+
+_LIMITS = (
+    ("t1", 0, False),
+    ("t2", 0, False),
+    ("session_timeout", 0, False),
+    ("tcp_idle_timeout", 0, False),
+    ("tcp_message_timeout", 0, False),
+    ("max_seconds", 0, False),
+    ("ring_seconds", 0, True),
+    ("max_sessions", 0, True),
+    ("retry_after", 0, True),
+    ("max_restarts", 0, True),
+    ("mailbox_capacity", 1, True),
+    ("max_message_size", 1, True),
+    ("max_tcp_per_ip", 1, True),
+)
+_INTEGERS = frozenset(
+    {
+        "max_sessions",
+        "retry_after",
+        "max_restarts",
+        "mailbox_capacity",
+        "max_message_size",
+        "max_tcp_per_ip",
+    }
+)
 
 
 @attrs.define
@@ -92,8 +153,13 @@ class Stats:
     crashes: int = 0
     rejected: int = 0
     malformed: int = 0
+    refused: int = 0
+    not_acceptable: int = 0
     dropped: int = 0
+    tcp_refused: int = 0
+    tcp_timeouts: int = 0
     retransmissions: int = 0
+    rtp_echoed: int = 0
     send_errors: int = 0
 
 
@@ -135,7 +201,8 @@ class _Udp(DatagramProtocol):
             server.stats.send_errors += 1
 
 
-_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+# Linear on any input: the value is taken whole and stripped in Python.
+_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*+:([^\r\n]*+)")
 
 
 class _Framer:
@@ -162,9 +229,10 @@ class _Framer:
             match = _CONTENT_LENGTH.search(buffer, 0, end + 2)
             length = 0
             if match is not None:
-                if not match[1].isdigit():
-                    raise ParseError("Content-Length is not a number", _try_request(buffer[:end]))
-                length = int(match[1])
+                try:
+                    length = content_length(match[1].strip())
+                except ParseError as exc:
+                    raise ParseError(exc.reason, _try_request(buffer[:end])) from None
             total = end + 4 + length
             if total > self.limit:
                 raise ParseError("message too large", _try_request(buffer[:end]))
@@ -184,6 +252,8 @@ class _TcpConnection:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.open = True
+        self.calls = 0
+        """Live calls whose INVITE came over this connection (no idle deadline meanwhile)."""
         host, peer = conn.getHost(), conn.getPeer()
         self.peer = (peer.host, peer.port)
         self.contact = b"<sip:uas@%s:%d;transport=tcp>" % (_uri_host(host.host), host.port)
@@ -206,6 +276,49 @@ def _try_request(head: bytes) -> Request | None:
 
 def _uri_host(host: str) -> bytes:
     return (f"[{host}]" if ":" in host else host).encode()
+
+
+_SENT_BY = re.compile(rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[^\s/]++\s++(\[[^\]]*+\]|[^\s:;]++)")
+
+
+def stamp_via(request: Request, host: str, port: int) -> None:
+    """Add ``received`` to the top Via, and fill an empty ``rport`` (RFC 3261 §18.2.1, RFC 3581).
+
+    Responses then go where the request came from, as a client behind NAT needs.
+    """
+    top = request.vias[0]
+    first, comma, rest = top.partition(b",")
+    address = host.encode()
+    sent_by = _SENT_BY.match(first)
+    same_host = sent_by is not None and sent_by[1].strip(b"[]") == address
+    if same_host and b"rport" not in first:
+        return  # the common case: nothing to add
+    params = first.split(b";")
+    stamped = [params[0].rstrip()]
+    for param in params[1:]:
+        name = param.split(b"=", 1)[0].strip().lower()
+        if name == b"received":
+            continue
+        stamped.append(b"rport=%d" % port if param.strip() == b"rport" else param.strip())
+    stamped.append(b"received=" + address)
+    request.vias[0] = b";".join(stamped) + comma + rest
+
+
+class _RtpEcho(DatagramProtocol):
+    """An RTP port that sends every packet back to its sender (the demo's media)."""
+
+    noisy = False
+
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+
+    def datagramReceived(self, data: bytes, addr: Any) -> None:  # noqa: N802
+        transport: Any = self.transport
+        try:
+            transport.write(data, addr)
+        except OSError:
+            return  # UDP may lose it
+        self.stats.rtp_echoed += 1
 
 
 class SipServer:
@@ -231,6 +344,7 @@ class SipServer:
         self._sessions: DynamicSupervisor | None = None
         self._pending: Queue = Queue()
         self._ports: list[Any] = []
+        self._tcp_factory: SpawnFactory | None = None
         self._udp: _Udp | None = None
         self._tags = itertools.count(1)
         self._tag_prefix = os.urandom(3).hex().encode()
@@ -240,13 +354,39 @@ class SipServer:
         self._ended_timer: Any = None
         self._idle: list[Event] = []
         self._sessions_waiters: list[Event] = []
-        self.sdp = b""
+        self._tcp_per_ip: dict[str, int] = {}
+        self.rtp_port: int | None = None
+        """The RTP echo's port (``Config.rtp_echo``), named in the SDP answers."""
+        self.address = self.config.host.encode()
+        """The address the SDP answers name."""
 
     # -- life cycle --------------------------------------------------------
 
     def start(self) -> SipServer:
-        """Start the tree and the listeners (call from a proc); returns self."""
+        """Start the tree and the listeners of the config (call from a proc); returns self."""
+        self.start_tree()
         config = self.config
+        if config.udp_port is not None:
+            self.listen_udp()
+        if config.tcp_port is not None:
+            self.listen_tcp()
+        if config.rtp_echo:
+            reactor = get_hub().reactor
+            port = reactor.listenUDP(0, _RtpEcho(self.stats), interface=config.host)
+            self._ports.append(port)
+            self.rtp_port = port.getHost().port
+        log.info(
+            "sip_uas.listening",
+            host=config.host,
+            udp_port=self.udp_port,
+            tcp_port=self.tcp_port,
+            rtp_port=self.rtp_port,
+            max_sessions=config.max_sessions,
+        )
+        return self
+
+    def start_tree(self) -> None:
+        """Start the supervision tree only; the listeners come with ``listen_*``."""
         self.root = Supervisor(
             [
                 ChildSpec(
@@ -259,25 +399,30 @@ class SipServer:
             max_seconds=5,
             name="sip_uas",
         )
+
+    def listen_udp(self, sock: socket.socket | None = None) -> None:
+        """Serve UDP on ``config.host:udp_port``, or on ``sock``, a bound UDP socket.
+
+        An adopted socket stays the caller's to close (Twisted uses a duplicate).
+        """
         reactor = get_hub().reactor
-        if config.udp_port is not None:
-            self._udp = _Udp(self)
-            port = reactor.listenUDP(config.udp_port, self._udp, interface=config.host)
-            self._ports.append(port)
-        if config.tcp_port is not None:
-            factory = SpawnFactory(self._serve_tcp)
-            factory.noisy = False
-            port = reactor.listenTCP(config.tcp_port, factory, interface=config.host)
-            self._ports.append(port)
-        self.sdp = _sdp(config.host)
-        log.info(
-            "sip_uas.listening",
-            host=config.host,
-            udp_port=self.udp_port,
-            tcp_port=self.tcp_port,
-            max_sessions=config.max_sessions,
-        )
-        return self
+        self._udp = _Udp(self)
+        if sock is None:
+            port = reactor.listenUDP(self.config.udp_port, self._udp, interface=self.config.host)
+        else:
+            port = reactor.adoptDatagramPort(sock.fileno(), sock.family, self._udp)
+        self._ports.append(port)
+
+    def listen_tcp(self, sock: socket.socket | None = None) -> None:
+        """Serve TCP on ``config.host:tcp_port``, or on ``sock``, a listening TCP socket."""
+        reactor = get_hub().reactor
+        factory = self._tcp_factory = SpawnFactory(self.serve_tcp)
+        factory.noisy = False
+        if sock is None:
+            port = reactor.listenTCP(self.config.tcp_port, factory, interface=self.config.host)
+        else:
+            port = reactor.adoptStreamPort(sock.fileno(), sock.family, factory)
+        self._ports.append(port)
 
     @property
     def udp_port(self) -> int | None:
@@ -301,6 +446,9 @@ class SipServer:
             deferred = port.stopListening()
             if deferred is not None:
                 block_on(deferred)
+        if self._tcp_factory is not None:  # stopping a port leaves its connections: end them
+            self._tcp_factory.killall(wait=True)
+            self._tcp_factory = None
         if self.root is not None and not self.root.dead:
             self.root.stop()
         if self._ended_timer is not None:
@@ -368,6 +516,7 @@ class SipServer:
         if calls:
             log.warning("sessions.exited", sup_path=sessions.path, calls_lost=len(calls))
         for call in calls:
+            call.outcome = "lost"
             self.forget(call)
 
     def _start_session(self, call: Call) -> SessionActor | None:
@@ -390,8 +539,13 @@ class SipServer:
             sessions = self._sessions
             try:
                 if sessions is None:  # between two incarnations of the sessions supervisor
+                    call.outcome = "unavailable"
                     self.forget(call)
-                    call.send(build_response(call.invite, 503, headers=((b"Retry-After", b"1"),)))
+                    call.send(
+                        build_response(
+                            call.invite, 503, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),)
+                        )
+                    )
                     continue
                 sessions.start_child(call)
             except Exception as exc:
@@ -400,29 +554,83 @@ class SipServer:
                     call_id=call.call_id.decode(errors="replace"),
                     error=repr(exc),
                 )
-                call.send(build_response(call.invite, 500, headers=((b"Retry-After", b"1"),)))
+                call.send(
+                    build_response(
+                        call.invite, 500, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),)
+                    )
+                )
+                call.outcome = "start_failed"
                 self.forget(call)
 
     # -- TCP: one proc per connection ------------------------------------------
 
-    def _serve_tcp(self, conn: Any) -> None:
-        """A SpawnFactory handler: read, frame and route the connection's messages."""
+    def serve_tcp(self, conn: Any) -> None:
+        """Serve one TCP connection (a GreenTransport): read, frame and route its messages.
+
+        Deadlines: a message must be complete ``tcp_message_timeout`` after its
+        first byte; a connection with no call of its own up is closed after
+        ``tcp_idle_timeout`` of silence. A source at its connection cap is
+        closed at once.
+        """
+        config = self.config
+        ip = conn.getPeer().host
+        open_here = self._tcp_per_ip.get(ip, 0)
+        if open_here >= config.max_tcp_per_ip:
+            self.stats.tcp_refused += 1
+            log.warning("sip.tcp_refused", peer=ip, open=open_here, cap=config.max_tcp_per_ip)
+            conn.loseConnection(wait=False)
+            return
+        self._tcp_per_ip[ip] = open_here + 1
         endpoint = _TcpConnection(conn)
-        framer = _Framer(self.config.max_message_size)
         try:
-            for chunk in conn:
-                try:
-                    messages = framer.feed(chunk)
-                except ParseError as exc:  # the stream is beyond repair: answer and close
-                    self.malformed(exc, endpoint, endpoint.peer)
-                    return
-                for message in messages:
-                    self.handle(message, endpoint, endpoint.peer)
+            self._read_tcp(conn, endpoint)
         except Exception as exc:  # a reset connection: nothing more to read
             log.info("sip.tcp_lost", peer=repr(endpoint.peer), error=repr(exc))
         finally:
             endpoint.open = False
             conn.loseConnection(wait=False)
+            left = self._tcp_per_ip[ip] - 1
+            if left:
+                self._tcp_per_ip[ip] = left
+            else:
+                del self._tcp_per_ip[ip]
+
+    def _read_tcp(self, conn: Any, endpoint: _TcpConnection) -> None:
+        config = self.config
+        clock = get_hub().clock
+        framer = _Framer(config.max_message_size)
+        message_deadline = 0.0
+        while True:
+            if framer.buffer:
+                timeout = max(message_deadline - clock(), 0.0)
+            else:
+                timeout = config.tcp_idle_timeout
+            chunk = None
+            with Timeout(timeout, False):
+                chunk = conn.recv()
+            if chunk is None:
+                if not framer.buffer and endpoint.calls:
+                    continue  # quiet, but a call of its own is up: its timers bound it
+                self.stats.tcp_timeouts += 1
+                log.info(
+                    "sip.tcp_timeout",
+                    peer=repr(endpoint.peer),
+                    waited="message" if framer.buffer else "idle",
+                    seconds=timeout,
+                )
+                return
+            if not chunk:
+                return
+            was_empty = not framer.buffer
+            try:
+                messages = framer.feed(chunk)
+            except ParseError as exc:  # the stream is beyond repair: answer and close
+                self.malformed(exc, endpoint, endpoint.peer)
+                return
+            for message in messages:
+                self.handle(message, endpoint, endpoint.peer)
+            if framer.buffer and (was_empty or messages):
+                message_deadline = clock() + config.tcp_message_timeout
 
     # -- routing (never blocks: also called from MAIN_LOOP) -------------------
 
@@ -443,13 +651,28 @@ class SipServer:
                 stats.dropped += 1
                 log.info("sip.dropped", reason="stray response", peer=repr(peer))
             return
+        message.endpoint = endpoint
+        message.peer = peer
         try:
+            stamp_via(message, peer[0], peer[1])
             self._route(message, endpoint, peer)
         except Exception as exc:
             stats.dropped += 1
             log.exception("sip.route_error", error=repr(exc), peer=repr(peer))
 
     def _route(self, request: Request, endpoint: Any, peer: Any) -> None:
+        method = request.method
+        if method not in _METHODS:
+            self.stats.refused += 1
+            endpoint.send(self._out_of_dialog(request, 501, ((b"Allow", ALLOW),)), peer)
+            return
+        refused = refusal(request)
+        if refused is not None:
+            self.stats.refused += 1
+            code, headers = refused
+            endpoint.send(self._out_of_dialog(request, code, headers), peer)
+            log.info("sip.refused", code=code, method=method.decode(), peer=repr(peer))
+            return
         call_id = request.call_id
         assert call_id is not None
         call = self.calls.get(call_id)
@@ -459,16 +682,13 @@ class SipServer:
             except MailboxError:  # full (a peer flooding one call) or closed: drop it
                 self.stats.dropped += 1
             return
-        method = request.method
         if method == b"INVITE":
             if request.to_tag is not None:  # a re-INVITE for a dialog we don't know
-                endpoint.send(build_response(request, 481), peer)
+                endpoint.send(self._out_of_dialog(request, 481), peer)
             elif len(self.calls) >= self.config.max_sessions:
                 self.stats.rejected += 1
                 retry = b"%d" % self.config.retry_after
-                endpoint.send(
-                    build_response(request, 503, headers=((b"Retry-After", retry),)), peer
-                )
+                endpoint.send(self._out_of_dialog(request, 503, ((b"Retry-After", retry),)), peer)
             else:
                 self._new_call(request, endpoint, peer)
             return
@@ -483,13 +703,20 @@ class SipServer:
             if ended is not None:
                 endpoint.send(ended, peer)  # our 200 was lost: say it again
                 return
-        if method in (b"BYE", b"CANCEL"):
-            code = 481
-        elif method == b"OPTIONS":
-            code = 200
-        else:
-            code = 501
-        endpoint.send(build_response(request, code), peer)
+        if method == b"OPTIONS":
+            endpoint.send(self._out_of_dialog(request, 200, _CAPABILITIES), peer)
+        else:  # BYE or CANCEL (the other methods were answered before routing)
+            endpoint.send(self._out_of_dialog(request, 481), peer)
+
+    def _out_of_dialog(
+        self, request: Request, code: int, headers: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> bytes:
+        """A response outside any dialog: with a fresh To tag (RFC 3261 §8.2.6.2)."""
+        return build_response(request, code, to_tag=self.new_tag(), headers=headers)
+
+    def new_tag(self) -> bytes:
+        """A To tag unique to this server (random prefix, counter)."""
+        return b"%s%x" % (self._tag_prefix, next(self._tags))
 
     def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
         stats = self.stats
@@ -499,20 +726,29 @@ class SipServer:
         if rate > 0:
             before = int((stats.calls - 1) * rate)
             crash = crash or int(stats.calls * rate) != before
-        tag = b"%s%x" % (self._tag_prefix, next(self._tags))
-        call = Call(invite, endpoint, peer, tag, self.config.mailbox_capacity, crash=crash)
+        call = Call(
+            invite, endpoint, peer, self.new_tag(), self.config.mailbox_capacity, crash=crash
+        )
+        call.started = get_hub().clock()
+        if type(endpoint) is _TcpConnection:
+            endpoint.calls += 1
         self.calls[call.call_id] = call
         self._pending.put(call)
 
     def malformed(self, error: ParseError, endpoint: Any, peer: Any) -> None:
-        """Answer 400 if the request can be addressed (never to an ACK), else drop; log it."""
+        """Answer 400 (or the error's code) if the request can be addressed, never to an ACK;
+        else drop. Log it either way."""
         self.stats.malformed += 1
         request = error.request
         replied = request is not None and request.method != b"ACK"
         if replied:
             assert request is not None
-            endpoint.send(build_response(request, 400, reason=b"Bad Request"), peer)
-        log.warning("sip.malformed", reason=error.reason, replied=replied, peer=repr(peer))
+            if request.vias:
+                stamp_via(request, peer[0], peer[1])
+            endpoint.send(self._out_of_dialog(request, error.code), peer)
+        log.warning(
+            "sip.malformed", reason=error.reason, code=error.code, replied=replied, peer=repr(peer)
+        )
 
     # -- calls ending ------------------------------------------------------
 
@@ -530,26 +766,22 @@ class SipServer:
             self._ended_timer = get_hub().schedule_call_global(64 * self.config.t1, self._age)
 
     def forget(self, call: Call) -> None:
-        """Drop a call's routing state (its session has ended for good)."""
+        """Drop a call's routing state (its session has ended for good); log its one line."""
         calls = self.calls
         if calls.get(call.call_id) is call:
             del calls[call.call_id]
             call.mailbox.close()
+            endpoint = call.endpoint
+            if type(endpoint) is _TcpConnection:
+                endpoint.calls -= 1
+            log.info(
+                "call.ended",
+                call_id=call.call_id.decode(errors="replace"),
+                outcome=call.outcome,
+                duration=round(get_hub().clock() - call.started, 3),
+                restarts=max(call.incarnation - 1, 0),
+            )
             if not calls and self._idle:
                 idle, self._idle = self._idle, []
                 for event in idle:
                     event.send(None)
-
-
-def _sdp(host: str) -> bytes:
-    family = b"IP6" if ":" in host else b"IP4"
-    address = host.encode()
-    return (
-        b"v=0\r\n"
-        b"o=eventlib 1 1 IN %s %s\r\n"
-        b"s=eventlib sip_uas\r\n"
-        b"c=IN %s %s\r\n"
-        b"t=0 0\r\n"
-        b"m=audio 6000 RTP/AVP 0\r\n"
-        b"a=rtpmap:0 PCMU/8000\r\n"
-    ) % (family, address, family, address)

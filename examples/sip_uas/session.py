@@ -9,8 +9,12 @@ arrived meanwhile, where its predecessor left them.
 :class:`SessionActor` runs RFC 3261's server side of one call: 100 Trying,
 180 Ringing, 200 OK with SDP retransmitted with Timer G doubling from T1 to
 T2 until the ACK (Timer H = 64*T1 ends the wait), then BYE → 200 OK. A
-CANCEL before the 200 gets a 200 and the INVITE a 487. Each step is a
-``mailbox.receive(timeout=...)``: no callbacks, no state machine table.
+CANCEL before the 200 gets a 200 and the INVITE a 487; an offer with no
+codec the UAS takes gets 488. The 180 and 200 copy the INVITE's
+Record-Route (RFC 3261 §12.1.1); replies go back the way each request came.
+Each step is a ``mailbox.receive(timeout=...)``: no callbacks, no state
+machine table. The session leaves the call's ``outcome`` for the server's
+``call.ended`` line.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import structlog
 from eventlib import Proc, TimeoutError, get_hub
 from eventlib.mailbox import Mailbox
 from eventlib.supervisor import exit_reason
+from examples.sip_uas import sdp
 from examples.sip_uas.message import Request, build_response
 
 if TYPE_CHECKING:
@@ -61,8 +66,10 @@ class Call:
         "incarnation",
         "invite",
         "mailbox",
+        "outcome",
         "peer",
         "session",
+        "started",
         "to_tag",
     )
 
@@ -86,6 +93,10 @@ class Call:
         self.crash = crash
         self.incarnation = 0
         self.session: SessionActor | None = None
+        self.started = 0.0
+        """When the INVITE arrived (hub clock)."""
+        self.outcome = "failed"
+        """How the call ended: completed, cancelled, timer_h, expired, not_acceptable, lost..."""
 
     def send(self, data: bytes) -> None:
         self.endpoint.send(data, self.peer)
@@ -131,7 +142,19 @@ class SessionActor:
             call.send(build_response(invite, 100))
             if call.crash:
                 raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
-        ringing = build_response(invite, 180, to_tag=call.to_tag)
+        server = self.server
+        if invite.body:
+            body = sdp.answer(invite.body, server.address, server.rtp_port)
+            if body is None:  # no codec in the offer is one we take (RFC 3264 §6.1)
+                server.stats.not_acceptable += 1
+                call.outcome = "not_acceptable"
+                self._send_final(build_response(invite, 488, to_tag=call.to_tag))
+                return
+        else:  # no offer in the INVITE: ours goes in the 200, the answer in the ACK
+            body = sdp.offer(server.address, server.rtp_port)
+        routes = tuple((b"Record-Route", route) for route in invite.record_routes)
+        contact = ((b"Contact", call.endpoint.contact),)
+        ringing = build_response(invite, 180, to_tag=call.to_tag, headers=routes + contact)
         call.send(ringing)
         if config.ring_seconds > 0 and self._ring(ringing, config.ring_seconds):
             return  # cancelled
@@ -139,15 +162,14 @@ class SessionActor:
             invite,
             200,
             to_tag=call.to_tag,
-            headers=(
-                (b"Contact", call.endpoint.contact),
-                (b"Content-Type", b"application/sdp"),
-            ),
-            body=self.server.sdp,
+            headers=(*routes, *contact, (b"Content-Type", b"application/sdp")),
+            body=body,
         )
         outcome = self._send_final(ok)
         if outcome == _ACK:
             self._confirmed(ok)
+        elif not outcome:
+            call.outcome = "timer_h"
 
     def _ring(self, ringing: bytes, seconds: float) -> bool:
         """Ring for ``seconds``; True if a CANCEL ended the call (487 sent and ACKed)."""
@@ -162,8 +184,9 @@ class SessionActor:
                 break
             method = request.method
             if method == _CANCEL:
-                call.send(build_response(request, 200, to_tag=call.to_tag))
+                request.reply(build_response(request, 200, to_tag=call.to_tag))
                 self.server.stats.cancelled += 1
+                call.outcome = "cancelled"
                 self._send_final(build_response(call.invite, 487, to_tag=call.to_tag))
                 return True
             if method == _INVITE:
@@ -208,7 +231,7 @@ class SessionActor:
                 self._bye(request)
                 return _BYE
             elif method == _CANCEL:
-                call.send(build_response(request, 200, to_tag=call.to_tag))  # too late
+                request.reply(build_response(request, 200, to_tag=call.to_tag))  # too late
             else:
                 self._out_of_order(request)
 
@@ -223,6 +246,7 @@ class SessionActor:
                 request = receive(None, timeout)
             except TimeoutError:
                 self.server.stats.expired += 1
+                call.outcome = "expired"
                 log.info("session.expired", call_id=call.call_id.decode(errors="replace"))
                 return
             method = request.method
@@ -238,7 +262,8 @@ class SessionActor:
 
     def _bye(self, bye: Request) -> None:
         response = build_response(bye, 200, to_tag=self.call.to_tag)
-        self.call.send(response)
+        bye.reply(response)
+        self.call.outcome = "completed"
         self.server.call_ended(self.call, response)
 
     def _out_of_order(self, request: Request) -> None:
@@ -251,7 +276,7 @@ class SessionActor:
             code = 500  # a re-INVITE while the first is pending (RFC 3261 §14.2)
         else:
             code = 501
-        self.call.send(build_response(request, code, to_tag=self.call.to_tag))
+        request.reply(build_response(request, code, to_tag=self.call.to_tag))
 
     # -- exit --------------------------------------------------------------
 

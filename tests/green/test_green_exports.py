@@ -10,6 +10,9 @@ import eventlib
 
 GREEN_MODULES = [
     "eventlib.green",
+    "eventlib.green.http",
+    "eventlib.green.http.client",
+    "eventlib.green.httplib",
     "eventlib.green.os",
     "eventlib.green.select",
     "eventlib.green.socket",
@@ -17,6 +20,9 @@ GREEN_MODULES = [
     "eventlib.green.subprocess",
     "eventlib.green.threading",
     "eventlib.green.time",
+    "eventlib.green.urllib",
+    "eventlib.green.urllib.request",
+    "eventlib.green.urllib2",
     "eventlib.patcher",
 ]
 
@@ -31,7 +37,7 @@ ALLOWED = (
 )
 
 PACKAGE = pathlib.Path(eventlib.__file__).parent
-SOURCES = [*sorted((PACKAGE / "green").glob("*.py")), PACKAGE / "patcher.py"]
+SOURCES = [*sorted((PACKAGE / "green").rglob("*.py")), PACKAGE / "patcher.py"]
 
 
 @pytest.mark.parametrize("module", GREEN_MODULES)

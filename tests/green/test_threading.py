@@ -213,6 +213,13 @@ def test_semaphore_acquire_times_out(virtual_clock):
     assert virtual_clock.now() == 1
 
 
+def test_semaphore_negative_timeout_gives_up_at_once_like_stdlib(virtual_clock):
+    """acquire(timeout=-1) returns False at once, as the stdlib's does."""
+    assert stdlib_threading.Semaphore(0).acquire(timeout=-1) is False
+    assert threading.Semaphore(0).acquire(timeout=-1) is False
+    assert virtual_clock.now() == 0
+
+
 @pytest.mark.parametrize(
     ("factory", "stdlib_factory", "call"),
     [

@@ -89,10 +89,19 @@ def test_global_timer_fires_after_its_proc_died(virtual_clock):
     assert fired == ["still"]
 
 
-@pytest.mark.parametrize("delay", [-1, float("nan"), None])
+@pytest.mark.parametrize("delay", [-1, float("nan")])
 def test_bad_delay_raises_value_error(virtual_clock, delay):
-    """A negative, NaN or missing delay is rejected with ValueError."""
-    with pytest.raises(ValueError, match="timer delay"):
+    """A negative or NaN delay is rejected with ValueError."""
+    with pytest.raises(ValueError, match="timer delay must be a number of seconds >= 0"):
+        schedule_call_global(delay, lambda: None)
+
+
+@pytest.mark.parametrize("delay", [None, "1", True])
+def test_delay_that_is_not_a_number_raises_type_error(virtual_clock, delay):
+    """A missing, string or bool delay is a TypeError naming the delay."""
+    with pytest.raises(
+        TypeError, match=r"timer delay must be a number of seconds \(int or float\)"
+    ):
         schedule_call_global(delay, lambda: None)
 
 
@@ -113,3 +122,30 @@ def test_timer_repr_says_state(virtual_clock):
     assert "local pending" in repr(timer)
     timer.cancel()
     assert "cancelled" in repr(timer)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "error"), [("1", TypeError), (None, TypeError), (-1, ValueError)]
+)
+def test_sleep_rejects_a_bad_duration(virtual_clock, seconds, error):
+    """sleep("1") is an error naming sleep() and what it takes, not a bare comparison error."""
+    with pytest.raises(error, match=r"sleep\(\) seconds must be a number of seconds"):
+        eventlib.sleep(seconds)
+
+
+def test_virtual_clock_advance_rejects_a_string(virtual_clock):
+    """advance("1") names advance() and what it takes."""
+    with pytest.raises(TypeError, match=r"VirtualClock\.advance\(\) seconds must be a number"):
+        virtual_clock.advance("1")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"autojump_threshold": -1}, ValueError), ({"real_time_limit": "30"}, TypeError)],
+)
+def test_virtual_clock_reactor_rejects_bad_arguments(kwargs, error):
+    """VirtualClockReactor checks its durations before building anything."""
+    from eventlib.hub import VirtualClockReactor
+
+    with pytest.raises(error, match="VirtualClockReactor"):
+        VirtualClockReactor(**kwargs)

@@ -153,10 +153,17 @@ def test_receive_from_main_loop_raises(virtual_clock):
     assert isinstance(outcome.wait(), BlockingInMainLoopError)
 
 
-@pytest.mark.parametrize("capacity", [0, -1, 1.5])
+@pytest.mark.parametrize("capacity", [0, -1])
 def test_bad_capacity_is_rejected(capacity):
     """Capacity must be None or a positive int."""
-    with pytest.raises(ValueError, match="capacity"):
+    with pytest.raises(ValueError, match=r"Mailbox capacity must be None .* an int >= 1"):
+        Mailbox(capacity)
+
+
+@pytest.mark.parametrize("capacity", [1.5, True, "3"])
+def test_capacity_that_is_not_an_int_is_a_type_error(capacity):
+    """Mailbox(capacity=True) is a TypeError: a bool is not a capacity."""
+    with pytest.raises(TypeError, match=r"Mailbox capacity must be None or an int >= 1, got .* \("):
         Mailbox(capacity)
 
 
@@ -166,3 +173,31 @@ def test_statistics_snapshot(virtual_clock):
     box.put(1)
     stats = box.statistics()
     assert (stats.depth, stats.capacity, stats.blocked_senders, stats.closed) == (1, 3, 0, False)
+
+
+@pytest.mark.parametrize(("timeout", "error"), [("soon", TypeError), (-1, ValueError)])
+def test_put_rejects_a_bad_timeout_and_delivers_nothing(virtual_clock, timeout, error):
+    """put(timeout=-1) is refused (0 is how to not wait) and the message is not delivered."""
+    box = Mailbox()
+    with pytest.raises(error, match=r"Mailbox\.put\(\) timeout must be"):
+        box.put("m", timeout=timeout)
+    assert len(box) == 0
+
+
+@pytest.mark.parametrize(("timeout", "error"), [("soon", TypeError), (-1, ValueError)])
+def test_receive_rejects_a_bad_timeout(virtual_clock, timeout, error):
+    """receive(timeout="soon") names receive() and what it takes; the message stays."""
+    box = Mailbox()
+    box.put("m")
+    with pytest.raises(error, match=r"receive\(\) timeout must be"):
+        box.receive(timeout=timeout)
+    assert len(box) == 1
+
+
+def test_receive_rejects_a_match_that_is_not_callable(virtual_clock):
+    """receive("reply") (a value instead of a predicate) is a TypeError saying what match is."""
+    box = Mailbox()
+    box.put("reply")
+    with pytest.raises(TypeError, match="match must be None or a callable"):
+        box.receive("reply")
+    assert len(box) == 1

@@ -148,8 +148,8 @@ def test_only_loopback_is_allowed(real_reactor, tmp_path):
         serve(host="0.0.0.0", state_dir=tmp_path)
 
 
-def test_cli_attaches_to_a_running_program(tmp_path):
-    """python -m eventlib.observer PID --once prints the program's tree."""
+def observed_program(tmp_path):
+    """A subprocess with a supervised worker and an observer endpoint; prints ready."""
     program = textwrap.dedent(
         f"""
         import sys, eventlib, eventlib.observer
@@ -165,17 +165,22 @@ def test_cli_attaches_to_a_running_program(tmp_path):
     target = subprocess.Popen(
         [sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
+    assert target.stdout.readline().strip() == "ready"
+    return target
+
+
+def run_cli(target, tmp_path, *options):
+    """Run python -m eventlib.observer against ``target``, output to a pipe, then stop it."""
     try:
-        assert target.stdout.readline().strip() == "ready"
-        completed = subprocess.run(
+        return subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "eventlib.observer",
                 str(target.pid),
-                "--once",
                 "--state-dir",
                 str(tmp_path),
+                *options,
             ],
             capture_output=True,
             text=True,
@@ -187,6 +192,65 @@ def test_cli_attaches_to_a_running_program(tmp_path):
         target.wait(timeout=30)
         target.stdin.close()
         target.stdout.close()
+
+
+def test_cli_attaches_to_a_running_program(tmp_path):
+    """python -m eventlib.observer PID --once prints the program's tree."""
+    completed = run_cli(observed_program(tmp_path), tmp_path, "--once")
     assert completed.returncode == 0, completed.stderr
     assert "app" in completed.stdout
     assert "worker" in completed.stdout
+
+
+def test_dynamic_children_are_labelled_by_their_arguments(virtual_clock):
+    """A DynamicSupervisor's children are labelled spec id + arguments, as format_tree does."""
+    root = build_tree()
+    [sessions] = [sup for sup in snapshot().supervisors if sup.kind == "dynamic"]
+    assert sorted(child.label for child in sessions.children) == [
+        "session[0]",
+        "session[1]",
+        "session[2]",
+    ]
+    assert "session[1]" in render_text(snapshot().to_json())
+    assert "session[1]" in root._by_id["sessions"].proc.format_tree()
+    root.stop()
+
+
+def test_dynamic_strategy_has_one_name_everywhere(virtual_clock):
+    """The observer names a DynamicSupervisor's strategy simple_one_for_one, as format_tree does."""
+    root = build_tree()
+    [sessions] = [sup for sup in snapshot().supervisors if sup.kind == "dynamic"]
+    assert sessions.strategy == "simple_one_for_one"
+    assert "DynamicSupervisor simple_one_for_one" in render_text(snapshot().to_json())
+    assert "DynamicSupervisor simple_one_for_one" in root._by_id["sessions"].proc.format_tree()
+    root.stop()
+
+
+def test_actor_rows_show_the_registered_name(virtual_clock):
+    """An actor registered under a name is shown by that name."""
+    from eventlib.mailbox import register
+
+    sink = Sink.spawn()
+    register("audit-sink", sink)
+    [actor] = snapshot().actors
+    assert actor.name == "audit-sink"
+    assert actor.registered == "audit-sink"
+    assert "audit-sink" in render_text(snapshot().to_json())
+    sink.stop()
+
+
+def test_unregistered_actor_rows_show_the_proc_name(virtual_clock):
+    """An actor with no registered name is shown by its proc's name."""
+    sink = Sink.spawn()
+    [actor] = snapshot().actors
+    assert actor.registered is None
+    assert actor.name == str(sink.proc.name)
+    sink.stop()
+
+
+def test_cli_writes_no_terminal_codes_to_a_pipe(tmp_path):
+    """Refreshing into a pipe prints plain snapshots, without clear-screen codes."""
+    completed = run_cli(observed_program(tmp_path), tmp_path, "--count", "2", "--interval", "0.1")
+    assert completed.returncode == 0, completed.stderr
+    assert "\x1b" not in completed.stdout
+    assert completed.stdout.count("supervision trees:") == 2

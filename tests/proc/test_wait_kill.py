@@ -480,3 +480,18 @@ def test_repr_shows_the_state(virtual_clock):
     p.wait()
     assert "normal" in repr(p)
     assert str(p.id) in repr(p)
+
+
+@pytest.mark.parametrize(("timeout", "error"), [("1", TypeError), (-1, ValueError)])
+def test_wait_rejects_a_bad_timeout(virtual_clock, timeout, error):
+    """wait(timeout=...) takes None or seconds >= 0, ready or not, and says so."""
+    p = eventlib.spawn(sleep, 10)
+    with pytest.raises(error, match=r"wait\(\) timeout must be"):
+        p.wait(timeout)
+    p.kill()
+
+
+def test_spawn_after_rejects_a_string_delay(virtual_clock):
+    """spawn_after("1", f) is refused at once, naming the delay."""
+    with pytest.raises(TypeError, match="timer delay must be a number of seconds"):
+        proc.spawn_after("1", sleep, 1)

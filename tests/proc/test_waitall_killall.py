@@ -4,6 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import eventlib
 from eventlib import proc
 from eventlib.hub import sleep
 from eventlib.proc import ExitReason, ProcExit, Source
@@ -218,3 +219,28 @@ def test_killall_from_main_loop_is_safe(virtual_clock, in_main_loop):
     in_main_loop(lambda: proc.killall(procs, wait=True))
     sleep(0)
     assert all(p.dead for p in procs)
+
+
+@pytest.mark.parametrize("function", [proc.waitall, proc.killall])
+def test_one_proc_instead_of_a_list_is_a_type_error(virtual_clock, function):
+    """waitall(p) / killall(p) with one proc says to pass a list, and does nothing."""
+    p = eventlib.spawn(eventlib.sleep, 1)
+    with pytest.raises(TypeError, match=rf"{function.__name__}\(\[proc\]\)"):
+        function(p)
+    assert p.wait() is None
+
+
+@pytest.mark.parametrize("function", [proc.waitall, proc.killall])
+def test_something_that_is_not_a_proc_is_a_type_error(virtual_clock, function):
+    """A list holding a non-proc is refused up front, naming the odd item."""
+    p = eventlib.spawn(eventlib.sleep, 1)
+    with pytest.raises(TypeError, match="got 'job' among them"):
+        function([p, "job"])
+    assert p.wait() is None
+
+
+@pytest.mark.parametrize(("limit", "error"), [(0, ValueError), ("3", TypeError), (True, TypeError)])
+def test_pool_rejects_a_bad_limit(limit, error):
+    """Pool(limit) takes an int >= 1 and says so."""
+    with pytest.raises(error, match="Pool limit must be an int >= 1"):
+        proc.Pool(limit)

@@ -113,3 +113,26 @@ def request(
 
 def status(reply: bytes) -> int:
     return int(reply.split(b" ", 2)[1])
+
+
+class Recorder:
+    """An in-memory endpoint: keeps every message the UAS sends, parsed."""
+
+    contact = b"<sip:uas@127.0.0.1:5060>"
+
+    def __init__(self, *, reliable: bool = False) -> None:
+        self.reliable = reliable
+        self.sent: list[Any] = []
+
+    def send(self, data: bytes, peer: Any) -> None:
+        from examples.sip_uas.message import parse_message
+
+        self.sent.append(parse_message(data))
+
+    @property
+    def codes(self) -> list[int]:
+        return [message.code for message in self.sent]
+
+    def last(self, code: int) -> Any:
+        """The last response with ``code`` sent here."""
+        return [message for message in self.sent if message.code == code][-1]

@@ -114,3 +114,33 @@ def test_a_valid_request_cut_anywhere_parses_or_raises_parse_error(cut, junk):
         parse_message(data)
     except ParseError:
         pass
+
+
+_HEADERS = (
+    b"Via: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+    b"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+)
+PATHOLOGICAL = {
+    "start line of spaces": b"INVITE" + b" " * 8000 + b"x\r\n" + _HEADERS,
+    "start line of space-x pairs": b"INVITE " + b" x" * 4000 + b"\r\n" + _HEADERS,
+    "start line of many versions": b"A " + b"SIP/2.0 " * 1000 + b"\r\n" + _HEADERS,
+    "Via of spaces": b"OPTIONS sip:a@b SIP/2.0\r\n" + b"Via: SIP/2.0/UDP h" + b" " * 8000 + b"x",
+    "Via of empty params": b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h" + b" ; a" * 2000 + b"=",
+    "To of tokens": b"OPTIONS sip:a@b SIP/2.0\r\n" + _HEADERS + b"To: " + b"a " * 4000 + b"x",
+    "To of params": b"OPTIONS sip:a@b SIP/2.0\r\n"
+    + _HEADERS
+    + b"To: <sip:a@b>"
+    + b" ; x = y" * 999,
+    "Contact of commas": b"OPTIONS sip:a@b SIP/2.0\r\n" + _HEADERS + b"m: " + b"<sip:a@b>," * 800,
+}
+
+
+@pytest.mark.parametrize("data", list(PATHOLOGICAL.values()), ids=list(PATHOLOGICAL))
+def test_pathological_white_space_and_separators_parse_in_linear_time(data):
+    """8 KB of repeated spaces or separators is refused in milliseconds (no regex backtracking)."""
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ParseError):
+        parse_message(data + b"\r\n\r\n", max_size=1 << 20)
+    assert time.perf_counter() - started < 0.5

@@ -25,9 +25,11 @@ def _with_length(value: bytes) -> bytes:
     return request().replace(b"Content-Length: 0", b"Content-Length: " + value)
 
 
-# (name, datagram, expected reply: 400 or None for a silent drop)
+# (name, datagram, expected reply: its code, or None for a silent drop)
 MALFORMED = [
-    ("bad start line", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/3.0"), None),
+    ("bad start line", _GOOD.replace(b" SIP/2.0", b" HTTP/1.1"), None),
+    ("other SIP version", _GOOD.replace(b" SIP/2.0", b" SIP/3.0"), 505),
+    ("no Request-URI", _GOOD.replace(b" sip:uas@127.0.0.1 SIP/2.0", b"  SIP/2.0"), 400),
     ("garbage bytes", bytes(range(256)) * 4, None),
     ("binary start line", b"\xff\xfe\x00INVITE\r\n\r\n", None),
     ("empty start line", b"\r\n\r\n\r\nVia: x\r\n\r\n", None),
@@ -39,6 +41,7 @@ MALFORMED = [
     ("CSeq method mismatch", request(cseq="1 BYE"), 400),
     ("Content-Length not a number", _with_length(b"ten"), 400),
     ("Content-Length too big", _with_length(b"500"), 400),
+    ("Content-Length of 4301 digits", _with_length(b"9" * 4301), 400),
     ("header without colon", request(extra="NoColonHere\r\n"), 400),
     ("oversized", request(extra="X-Pad: " + "a" * 9000 + "\r\n"), 400),
     ("malformed ACK is never answered", request("ACK", cseq="x ACK"), None),
@@ -170,13 +173,14 @@ def test_calls_over_ipv6_loopback_complete(real_reactor):
     assert result.outcome == "completed", result
 
 
-def test_tcp_stream_with_a_bad_content_length_gets_400_and_is_closed(real_reactor):
+@pytest.mark.parametrize("length", [b"ten", b"9" * 4301], ids=["not a number", "4301 digits"])
+def test_tcp_stream_with_a_bad_content_length_gets_400_and_is_closed(real_reactor, length):
     """Over TCP a Content-Length that cannot frame the stream gets 400, then the close."""
     from eventlib.green import socket
 
     with running_server(udp_port=None, tcp_port=0) as server:
         with socket.create_connection(("127.0.0.1", server.tcp_port), timeout=2) as conn:
-            conn.sendall(request().replace(b"Content-Length: 0", b"Content-Length: ten"))
+            conn.sendall(request().replace(b"Content-Length: 0", b"Content-Length: " + length))
             data = b""
             while chunk := conn.recv(4096):
                 data += chunk

@@ -66,6 +66,31 @@ def test_sipp_uac_over_tcp_all_succeed(real_reactor, tmp_path):
         assert (run.successful, run.failed, run.returncode) == (100, 0, 0), run.output
 
 
+def test_sipp_regexp_scenario_finds_what_it_checks_in_our_200(real_reactor, tmp_path):
+    """sipp's built-in regexp client checks the 200 (an ip:port, Contact, the SDP o= line)."""
+    with running_server() as server:
+        command = sipp_command(
+            "-sn", "regexp", f"127.0.0.1:{server.udp_port}", "-i", "127.0.0.1",
+            "-m", "20", "-r", "20", seconds=30,
+        )  # fmt: skip
+        run = run_sipp(command, tmp_path, 40)
+        assert server.wait_idle(5)
+        assert (run.successful, run.failed, run.returncode) == (20, 0, 0), run.output
+        assert server.stats.malformed == 0
+
+
+def test_sipp_uac_over_a_tcp_connection_per_call_all_succeed(real_reactor, tmp_path):
+    """sipp -t tn opens one TCP connection per call; every call succeeds, every slot comes back."""
+    with running_server(udp_port=None, tcp_port=0) as server:
+        command = _uac(
+            server.tcp_port, "-t", "tn", "-max_socket", "500", calls=100, rate=50, seconds=20
+        )
+        run = run_sipp(command, tmp_path, 30)
+        assert server.wait_idle(5)
+        assert (run.successful, run.failed, run.returncode) == (100, 0, 0), run.output
+        assert server.stats.tcp_refused == 0
+
+
 def test_lost_first_200_ok_is_retransmitted_and_the_call_completes(real_reactor, tmp_path):
     """The first 200 OK is dropped on the way out; Timer G resends it and sipp's call succeeds."""
     dropped: list[bytes] = []

@@ -60,7 +60,7 @@ def test_pending_backoff_timer_is_cancelled_when_the_supervisor_stops(
 ):
     """DESIGN.md: a supervisor that stops leaves no back-off timer behind."""
     hub_errors.expect(Crash)
-    sup = Supervisor([lab.spec("a")], backoff=Backoff(initial=100), max_restarts=10)
+    sup = Supervisor([lab.spec("a")], backoff=Backoff(initial=100, maximum=100), max_restarts=10)
     lab.exit("a", "error")
     sup.stop()
     settle()

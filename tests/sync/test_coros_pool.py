@@ -110,11 +110,11 @@ def test_free_and_current_size_track_running_functions(virtual_clock):
     assert (pool.free(), pool.current_size) == (3, 0)
 
 
-def test_execute_async_runs_the_function_without_an_event(virtual_clock):
-    """execute_async() runs the function in a pool slot and returns None."""
+def test_execute_async_runs_the_function_in_a_pool_slot(virtual_clock):
+    """execute_async() runs the function in a pool slot (and returns its proc, as the original)."""
     pool = Pool(max_size=2)
     done = eventlib.Event()
-    assert pool.execute_async(done.send, "async") is None
+    assert isinstance(pool.execute_async(done.send, "async"), eventlib.Proc)
     assert pool.current_size == 1
     assert done.wait() == "async"
 
@@ -153,8 +153,8 @@ def test_killall_kills_every_running_function(virtual_clock):
     assert virtual_clock.now() == 1
 
 
-def test_generate_results_yields_in_input_order(virtual_clock):
-    """generate_results(f, items) yields f(item) in the order of items."""
+def test_generate_results_yields_in_completion_order(virtual_clock):
+    """generate_results(f, tuples) yields f(*args) as they finish (the original's order)."""
     pool = Pool(max_size=2)
     log = {"active": 0, "peak": 0}
     delays = [3, 1, 2, 1]
@@ -162,7 +162,7 @@ def test_generate_results_yields_in_input_order(virtual_clock):
     def job(n):
         return _sleeper(log, delays[n], n * 10)
 
-    assert list(pool.generate_results(job, range(4))) == [0, 10, 20, 30]
+    assert list(pool.generate_results(job, [(n,) for n in range(4)])) == [10, 0, 20, 30]
     assert log["peak"] == 2
 
 

@@ -407,12 +407,22 @@ def test_maxsize_and_max_size_together_is_a_type_error():
         Queue(2, max_size=3)
 
 
-@pytest.mark.parametrize("maxsize", [-1, 1.5, "3"])
-def test_bad_maxsize_is_a_value_error(maxsize):
-    """A maxsize that is not None or an int >= 0 is a ValueError."""
+def test_negative_maxsize_is_a_value_error():
+    """A negative maxsize is a ValueError naming maxsize and the range allowed."""
+    with pytest.raises(
+        ValueError, match=r"maxsize must be None \(no limit\) or an int >= 0, got -1"
+    ):
+        Queue(-1)
     with pytest.raises(ValueError, match="maxsize"):
+        Queue(max_size=-1)
+
+
+@pytest.mark.parametrize("maxsize", [1.5, "3", True])
+def test_maxsize_that_is_not_an_int_is_a_type_error(maxsize):
+    """A maxsize that is not an int (a bool is not a capacity) is a TypeError naming it."""
+    with pytest.raises(TypeError, match=r"maxsize must be None or an int >= 0, got .* \("):
         Queue(maxsize)
-    with pytest.raises(ValueError, match="maxsize"):
+    with pytest.raises(TypeError, match="maxsize"):
         Queue(max_size=maxsize)
 
 

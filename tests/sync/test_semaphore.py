@@ -45,8 +45,22 @@ def test_semaphore_starts_with_zero_permits_by_default():
 
 def test_negative_count_is_a_value_error():
     """A negative initial count is a ValueError."""
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match=r"Semaphore count must be an int >= 0, got -1"):
         Semaphore(-1)
+
+
+@pytest.mark.parametrize("count", [1.5, "2", True, None])
+def test_count_that_is_not_an_int_is_a_type_error(count):
+    """A count that is not an int (a bool is not a count) is a TypeError naming it."""
+    with pytest.raises(TypeError, match=r"Semaphore count must be an int >= 0, got .* \("):
+        Semaphore(count)
+
+
+@pytest.mark.parametrize("timeout", ["1", -1])
+def test_acquire_rejects_a_bad_timeout(virtual_clock, timeout):
+    """acquire(timeout=...) takes None or seconds >= 0, and says so."""
+    with pytest.raises((TypeError, ValueError), match=r"Semaphore\.acquire\(\) timeout"):
+        Semaphore(0).acquire(timeout=timeout)
 
 
 def test_acquire_and_release_count_permits(virtual_clock):
@@ -470,5 +484,5 @@ def test_metaphore_wakes_every_waiter(virtual_clock):
 @pytest.mark.parametrize("method", ["inc", "dec"])
 def test_metaphore_negative_amount_is_a_value_error(method):
     """inc()/dec() with a negative amount is a ValueError."""
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match=rf"metaphore\.{method}\(\) amount must be an int >= 0"):
         getattr(metaphore(), method)(-1)

@@ -106,7 +106,14 @@ def test_zero_seconds_fires_at_the_next_block(virtual_clock):
 @pytest.mark.parametrize("seconds", [-1, math.nan])
 def test_bad_seconds_is_a_value_error(seconds):
     """A negative or NaN delay is a ValueError."""
-    with pytest.raises(ValueError, match="timeout must be"):
+    with pytest.raises(ValueError, match="Timeout seconds must be a number of seconds >= 0"):
+        Timeout(seconds)
+
+
+@pytest.mark.parametrize("seconds", ["5", True, [1]])
+def test_seconds_that_are_not_a_number_are_a_type_error(seconds):
+    """Timeout("5") is a TypeError naming the argument, not a bare comparison error."""
+    with pytest.raises(TypeError, match=r"Timeout seconds must be None \(no limit\) or a number"):
         Timeout(seconds)
 
 

@@ -224,3 +224,47 @@ def test_crash_the_test_waited_for_is_not_unexpected(pytester):
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+def test_asking_for_both_clocks_is_a_usage_error(pytester):
+    """A test that asks for virtual_clock and real_reactor errors out naming both."""
+    result = run(
+        pytester,
+        """
+        def test_both(virtual_clock, real_reactor):
+            pass
+        """,
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*UsageError*both virtual_clock and real_reactor*"])
+
+
+def test_misspelt_marker_option_is_a_usage_error(pytester):
+    """An unknown option of the eventlib marker errors out instead of being ignored."""
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.eventlib(autojmp=False)
+        def test_typo(virtual_clock):
+            pass
+        """,
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*UsageError*autojump*got autojmp=*"])
+
+
+def test_a_test_argument_named_function_is_passed_through(pytester):
+    """A parametrized argument called `function` reaches the test (no clash with Proc.run)."""
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.parametrize("function", [len])
+        def test_named_function(virtual_clock, function):
+            assert function("ab") == 2
+        """,
+    )
+    result.assert_outcomes(passed=1)

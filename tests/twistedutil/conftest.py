@@ -1,15 +1,11 @@
-"""Fixtures of the Twisted-bridge tests, and the reactor they run on.
+"""Fixtures of the Twisted-bridge tests.
 
-``pytest tests/twistedutil --eventlib-reactor=asyncio`` runs them on Twisted's
-asyncio reactor instead of the platform default (epoll on Linux). The option
-is read when this directory's conftest is an initial one, i.e. when the
-command line names ``tests/twistedutil`` (or a path below it).
+``pytest --eventlib-reactor=asyncio`` (eventlib.testing's option) runs them on
+Twisted's asyncio reactor instead of the platform default (epoll on Linux).
 """
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,44 +16,6 @@ import eventlib
 from eventlib.hub import Waiter, get_hub
 from eventlib.twistedutil import block_on
 from eventlib.twistedutil.protocol import GreenTransportBase, SpawnFactory
-
-REACTORS = ("default", "asyncio")
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--eventlib-reactor",
-        choices=REACTORS,
-        default="default",
-        help="Twisted reactor for tests/twistedutil: the platform default or asyncio",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--eventlib-reactor", default="default") != "asyncio":
-        return
-    if "twisted.internet.reactor" in sys.modules:
-        raise pytest.UsageError("--eventlib-reactor=asyncio: a reactor is already installed")
-    from twisted.internet import asyncioreactor
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    asyncioreactor.install(loop)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    reactor = sys.modules.get("twisted.internet.reactor")
-    pool = getattr(reactor, "threadpool", None)
-    if pool is not None and pool.started:
-        pool.stop()  # its threads are not daemons: stop them, or the interpreter cannot exit
-    loop = getattr(reactor, "_asyncioEventloop", None)
-    if loop is not None and not loop.is_running():
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"eventlib reactor: {config.getoption('--eventlib-reactor', default='default')}"
 
 
 @pytest.fixture
@@ -102,11 +60,12 @@ class Server:
         return host.host, host.port
 
     def stop(self) -> None:
-        """Stop listening (which kills the handlers), then close every served connection."""
+        """Stop listening, kill the handlers, then close every served connection."""
         if self.port is None:
             return
         port, self.port = self.port, None
         block_on(port.stopListening())
+        self.factory.killall()
         self.factory.waitall_trapping_errors()
         with eventlib.Timeout(5):
             for transport in self.transports:

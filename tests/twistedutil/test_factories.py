@@ -142,8 +142,45 @@ def test_waitall_returns_handler_results(serve):
     assert waiting.wait() == [b"result"]
 
 
-def test_stop_listening_kills_handlers_and_closes_their_connections(serve):
-    """When the port stops listening, its handlers are killed and their connections closed."""
+def test_stop_listening_leaves_handlers_and_their_connections_alone(serve):
+    """Stopping the port does not touch the connections already accepted, nor their handlers."""
+    started = eventlib.Queue()
+
+    def echo_once(conn):
+        started.put(eventlib.current_proc())
+        conn.write(conn.recv())
+
+    server = serve(echo_once)
+    conn = connect(server)
+    handler = started.get()
+    block_on(server.port.stopListening())
+    server.port = None
+    conn.write(b"after stopListening")
+    with eventlib.Timeout(5):
+        assert conn.read(19) == b"after stopListening"
+        assert handler.wait() is None
+    conn.loseConnection()
+
+
+def test_handler_may_stop_the_port_and_keep_serving(serve):
+    """A handler that calls port.stopListening() goes on serving its own connection."""
+
+    def stop_then_echo(conn):
+        block_on(server.port.stopListening())
+        for chunk in conn:
+            conn.write(chunk)
+
+    server = serve(stop_then_echo)
+    conn = connect(server)
+    conn.write(b"ping")
+    with eventlib.Timeout(5):
+        assert conn.read(4) == b"ping"
+    server.port = None
+    conn.loseConnection()
+
+
+def test_killall_kills_handlers_and_closes_their_connections(serve):
+    """factory.killall() kills the handlers; their connections are closed on the way out."""
     started = eventlib.Queue()
 
     def wait_forever(conn):
@@ -153,8 +190,7 @@ def test_stop_listening_kills_handlers_and_closes_their_connections(serve):
     server = serve(wait_forever)
     conn = connect(server)
     handler = started.get()
-    block_on(server.port.stopListening())
-    server.port = None
+    server.factory.killall(wait=True)
     with eventlib.Timeout(5):
         with pytest.raises(ProcExit):
             handler.wait()

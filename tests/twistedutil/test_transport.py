@@ -532,3 +532,36 @@ def test_direct_transport_lose_connection_closes(serve):
     conn.write(b"x" * 100_000, wait=False)  # the producer is paused
     conn.transport.loseConnection()
     assert isinstance(conn.wait_closed(), ConnectionDone)
+
+
+def test_write_after_lose_write_connection_raises(serve):
+    """write() after loseWriteConnection() raises ConnectionDone instead of dropping the data."""
+    server = serve(lambda conn: None)
+    conn = connect(server)
+    conn.loseWriteConnection()
+    with pytest.raises(ConnectionDone, match=r"loseWriteConnection\(\)"):
+        conn.write(b"dropped")
+    assert server.connected.get().read() == b""
+
+
+def test_write_after_lose_connection_without_waiting_raises(serve):
+    """write() after loseConnection(wait=False), before the close completes, raises too."""
+    conn = connect(serve(lambda conn: None))
+    conn.loseConnection(wait=False)
+    with pytest.raises(ConnectionDone, match=r"loseConnection\(\)"):
+        conn.write(b"dropped")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"transportBufferSize": "64k"}, TypeError, "transportBufferSize"),
+        ({"transportBufferSize": 0}, ValueError, "transportBufferSize"),
+        ({"read_high_water": 0}, ValueError, "read_high_water"),
+        ({"read_high_water": True}, TypeError, "read_high_water"),
+    ],
+)
+def test_bad_buffer_sizes_are_refused_naming_the_argument(real_reactor, kwargs, error, name):
+    """Buffer sizes are ints >= 1; anything else is refused when the transport is made."""
+    with pytest.raises(error, match=rf"{name} must be an int >= 1"):
+        GreenTransport(**kwargs)

@@ -1,0 +1,66 @@
+"""What this UAS refuses in a well-formed request, and with which code (RFC 3261 §8.2).
+
+The parser (:mod:`.message`) answers 400 to what breaks the grammar; this
+module answers what parses but cannot be served, in the order of §8.2: the
+Request-URI's scheme (416), extensions in ``Require`` (420, naming them in
+``Unsupported``), then for an INVITE its body (415, with ``Accept``) and
+whether the answer it wants can be given (406).
+"""
+
+from __future__ import annotations
+
+from examples.sip_uas.message import Request
+
+__all__ = [
+    "ACCEPT",
+    "ALLOW",
+    "SUPPORTED",
+    "Refusal",
+    "refusal",
+]
+
+ALLOW = b"INVITE, ACK, CANCEL, BYE, OPTIONS"
+"""The methods this UAS serves (sent in Allow)."""
+ACCEPT = b"application/sdp"
+"""The only body it reads (sent in Accept)."""
+SUPPORTED: frozenset[bytes] = frozenset()
+"""The option tags it implements (sent in Supported; none: plain RFC 3261)."""
+
+Refusal = tuple[int, tuple[tuple[bytes, bytes], ...]]
+"""A response code and the headers that explain it."""
+
+_SCHEMES = (b"sip:", b"sips")
+_ACCEPTABLE = (b"application/sdp", b"application/*", b"*/*")
+
+
+def refusal(request: Request) -> Refusal | None:
+    """The response refusing ``request``, or None to serve it.
+
+    ACK is never answered and CANCEL ignores ``Require`` (RFC 3261 §8.2.2.3).
+    """
+    method = request.method
+    if method == b"ACK":
+        return None
+    if request.uri[:4].lower() not in _SCHEMES:
+        return 416, ()
+    if method == b"CANCEL":
+        return None
+    unsupported = [tag for tag in request.values(b"require") if tag not in SUPPORTED]
+    if unsupported:
+        return 420, ((b"Unsupported", b", ".join(unsupported)),)
+    if method == b"INVITE":
+        return _invite_refusal(request)
+    return None
+
+
+def _invite_refusal(invite: Request) -> Refusal | None:
+    """415 for a body that is not SDP; 406 when Accept leaves out SDP (our 200 carries it)."""
+    if invite.body:
+        kind = (invite.header(b"content-type") or b"").split(b";", 1)[0].strip().lower()
+        if kind != ACCEPT:
+            return 415, ((b"Accept", ACCEPT),)
+    if any(name == b"accept" for name, _ in invite.headers):
+        kinds = {item.split(b";", 1)[0].lower() for item in invite.values(b"accept")}
+        if kinds.isdisjoint(_ACCEPTABLE):
+            return 406, ((b"Accept", ACCEPT),)
+    return None

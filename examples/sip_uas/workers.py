@@ -1,0 +1,346 @@
+"""The SIP UAS on N worker processes: ``python -m examples.sip_uas --workers N``.
+
+The parent opens the SIP ports once (one SO_REUSEPORT socket per worker,
+:class:`eventlib.workers.SharedSockets`) and runs a
+:class:`eventlib.workers.WorkerPool`; worker *i* runs this module
+(``python -m examples.sip_uas.workers``), adopts socket *i* and serves it
+with its own :class:`SipServer` and supervision tree. The kernel sends each
+client (address and port) to one socket, so each call stays with one worker.
+
+When a worker dies, its sockets stay open in the parent: datagrams for it
+wait there, and its replacement (same socket) answers them. An INVITE it
+had not answered is retransmitted and served as a new call. A call whose
+200 OK it had sent is over with it; the caller's BYE reaches the successor,
+which knows from the To tag that its own slot's previous process made that
+dialog and answers 200 OK (the call has ended, as the BYE asks) rather than
+481, which would turn a finished call into a failed one.
+
+Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
+(new INVITEs get 503 Retry-After), lets its running calls end within
+``--drain`` seconds, then exits; the parent exits last (status 1 instead if
+the pool gave up because its workers kept dying). SIGHUP to the parent is a
+rolling restart (:meth:`WorkerPool.rolling_restart`): one worker at a time is
+drained and replaced; there new INVITEs over UDP are left unanswered instead,
+so their retransmissions reach the successor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from typing import Any
+
+import attrs
+import structlog
+
+import eventlib
+from eventlib.green import subprocess
+from eventlib.supervisor import SupervisorError
+from eventlib.workers import (
+    SharedSockets,
+    StopRequest,
+    Worker,
+    WorkerExited,
+    WorkerPool,
+    WorkerProc,
+    python_command,
+)
+from examples.sip_uas.message import Request, build_response
+from examples.sip_uas.server import Config, SipServer
+
+__all__ = ["WorkerSipServer", "run_pool_demo", "serve_pool", "start_pool", "worker_main"]
+
+log = structlog.get_logger("sip_uas")
+
+_PARENT_FIELDS = ("udp_port", "tcp_port")  # the parent binds these; workers get sockets
+_COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
+
+
+class WorkerSipServer(SipServer):
+    """The UAS of one worker: drains on request and knows its slot's earlier dialogs."""
+
+    def __init__(self, config: Config, index: int) -> None:
+        super().__init__(config)
+        self.index = index
+        # To tags name the slot and the process: "w<index>.<pid hex>.<n>".
+        self._slot_tag = b"w%d." % index
+        self._tag_prefix = b"w%d.%x." % (index, os.getpid())
+        self.draining: StopRequest | None = None
+        self.orphan_byes = 0
+        """BYEs answered for dialogs that died with this slot's previous process."""
+
+    def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
+        request = self.draining
+        if request is None:
+            super()._new_call(invite, endpoint, peer)
+        elif request.restarting and not endpoint.reliable:
+            self.stats.dropped += 1  # its retransmission reaches the successor
+        else:
+            self.stats.rejected += 1
+            retry = b"%d" % self.config.retry_after
+            endpoint.send(self._out_of_dialog(invite, 503, ((b"Retry-After", retry),)), peer)
+
+    def _answer_out_of_dialog(self, request: Request, endpoint: Any, peer: Any) -> None:
+        tag = request.to_tag
+        if (
+            request.method == b"BYE"
+            and tag is not None
+            and tag.startswith(self._slot_tag)
+            and not tag.startswith(self._tag_prefix)
+        ):
+            self.orphan_byes += 1
+            endpoint.send(build_response(request, 200), peer)
+            return
+        super()._answer_out_of_dialog(request, endpoint, peer)
+
+    def status(self) -> dict[str, Any]:
+        """What the worker reports with each heartbeat: its counters and live calls."""
+        counters = attrs.asdict(self.stats)
+        return {**counters, "active": len(self.calls), "orphan_byes": self.orphan_byes}
+
+
+# -- the worker process ---------------------------------------------------------
+
+
+def worker_main(argv: list[str] | None = None) -> None:
+    """The worker: ``python -m examples.sip_uas.workers '<options as JSON>'``."""
+    from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415 - shared setup
+
+    options = json.loads((sys.argv[1:] if argv is None else argv)[0])
+    worker = Worker.from_environ()
+    configure_logging(logging.WARNING if options.get("quiet") else logging.INFO)
+    config = Config(udp_port=None, tcp_port=None, **options["config"])
+    if config.crash_rate > 0:
+        from examples.sip_uas.demo import _quiet_injected_crashes  # noqa: PLC0415
+
+        _quiet_injected_crashes()
+    server = WorkerSipServer(config, worker.index)
+    server.start_tree()
+    for kind, fd in worker.sockets.items():
+        with socket.socket(fileno=fd) as sock:  # the server listens on a duplicate
+            sock.setblocking(False)
+            (server.listen_udp if kind == "udp" else server.listen_tcp)(sock)
+    worker.status = server.status
+    worker.ready()
+    log.info(
+        "sip_uas.worker_ready",
+        pid=os.getpid(),
+        generation=worker.generation,
+        udp_port=server.udp_port,
+        tcp_port=server.tcp_port,
+    )
+    request = worker.wait_for_stop()
+    assert request is not None
+    server.draining = request
+    log.info("sip_uas.draining", calls=len(server.calls), deadline=request.deadline)
+    if not request.parent_gone and not server.wait_idle(request.deadline):
+        log.warning("sip_uas.drain_deadline", calls_left=len(server.calls))
+    server.stop()
+    worker.close()
+
+
+# -- the parent -------------------------------------------------------------------
+
+
+def start_pool(
+    count: int,
+    config: Config,
+    *,
+    quiet: bool = False,
+    drain_seconds: float = 5.0,
+    heartbeat_interval: float = 1.0,
+) -> tuple[WorkerPool, SharedSockets]:
+    """Open the shared ports and start ``count`` SIP workers on them (call from a proc)."""
+    shared = SharedSockets(count, config.host, udp_port=config.udp_port, tcp_port=config.tcp_port)
+    options = {
+        "config": {
+            name: value
+            for name, value in attrs.asdict(config).items()
+            if name not in _PARENT_FIELDS
+        },
+        "quiet": quiet,
+    }
+    try:
+        pool = WorkerPool(
+            python_command("examples.sip_uas.workers", json.dumps(options)),
+            sockets=shared,
+            drain_seconds=drain_seconds,
+            heartbeat_interval=heartbeat_interval,
+            heartbeat_timeout=max(5.0, 3 * heartbeat_interval),
+            max_restarts=5,
+            max_seconds=10,
+            name="sip_uas_workers",
+        )
+    except BaseException:
+        shared.close()
+        raise
+    return pool, shared
+
+
+def totals(pool: WorkerPool) -> dict[str, int]:
+    """The workers' counters (from their last heartbeat answers), summed."""
+    summed: dict[str, int] = {}
+    for proc in pool.workers():
+        for key, value in proc.status.items():
+            if isinstance(value, int):
+                summed[key] = summed.get(key, 0) + value
+    return summed
+
+
+def serve_pool(args: argparse.Namespace, config: Config) -> int:
+    """``--workers N``: serve until SIGTERM/SIGINT, then stop gracefully; the exit status.
+
+    Returns 0 after a stop by signal, 1 if the pool gave up by itself (its
+    restart intensity was reached: the workers keep failing).
+    """
+    pool, shared = start_pool(args.workers, config, quiet=args.quiet, drain_seconds=args.drain)
+    stop = eventlib.Event()
+
+    def stop_once(*_: Any) -> None:
+        if not stop.ready():
+            stop.send(None)
+
+    pool.link(stop_once)
+    rolling: list[eventlib.Proc] = []
+
+    def rolling_restart() -> None:
+        if not rolling or rolling[-1].dead:  # one at a time; a second SIGHUP meanwhile waits
+            rolling[:] = [eventlib.spawn(_rolling_restart, pool)]
+
+    reactor = eventlib.get_hub().reactor
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: reactor.callFromThread(stop_once))
+    signal.signal(signal.SIGHUP, lambda *_: reactor.callFromThread(rolling_restart))
+    # Printed once the handlers are in place: a parent that reads it may signal at once.
+    print(
+        f"listening udp={shared.udp_port} tcp={shared.tcp_port} workers={args.workers}",
+        flush=True,
+    )
+    stop.wait()
+    status = 0
+    if pool.dead:
+        try:
+            pool.wait()
+        except Exception as exc:  # RestartIntensityExceeded: the workers keep failing
+            log.error("sip_uas.workers_failed", error=str(exc))  # noqa: TRY400 - it says all
+            status = 1
+    else:
+        log.info("sip_uas.stopping", workers=len(pool.workers()), drain=args.drain)
+        pool.stop()
+    shared.close()
+    print(pool.format_tree(), flush=True)
+    return status
+
+
+def _rolling_restart(pool: WorkerPool) -> None:
+    """SIGHUP: replace the workers one at a time (new code, new config), failing no call."""
+    log.info("sip_uas.rolling_restart", workers=len(pool.workers()))
+    try:
+        pool.rolling_restart()
+    except SupervisorError as exc:  # stopped meanwhile, or a successor failed to start
+        log.warning("sip_uas.rolling_restart_failed", error=str(exc))
+        return
+    log.info("sip_uas.rolling_restart_done", pids=[proc.pid for proc in pool.workers()])
+
+
+# -- the demo: 2 workers under sipp, one killed mid-run -----------------------------
+
+
+def run_pool_demo(args: argparse.Namespace) -> int:
+    """sipp places calls through N workers; one is SIGKILLed halfway; 0 failed calls."""
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        print("sipp is not installed: apt-get install -y sip-tester", file=sys.stderr)
+        return 2
+    crash_rate = 0.02 if args.crash_rate is None else args.crash_rate
+    config = Config(host="127.0.0.1", udp_port=0, t1=args.t1, crash_rate=crash_rate)
+    _quiet_worker_exits()
+    pool, shared = start_pool(args.workers, config, heartbeat_interval=0.5)
+    calls = max(1, int(args.rate * args.seconds))
+    command = [
+        sipp, "-sn", "uac", f"127.0.0.1:{shared.udp_port}", "-i", "127.0.0.1",
+        "-t", "un", "-max_socket", "512",  # a socket per call: calls spread over the workers
+        "-r", str(args.rate), "-m", str(calls), "-nostdin",
+        "-timeout", f"{int(args.seconds) + 30}s", "-timeout_error",
+    ]  # fmt: skip
+    print(f"$ {' '.join(command)}", flush=True)
+    started = time.monotonic()
+    killed: WorkerProc | None = None
+    with tempfile.TemporaryDirectory() as scratch:
+        process = subprocess.Popen(
+            command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            output_proc = eventlib.spawn(process.communicate)
+            while not output_proc.dead:
+                eventlib.sleep(0.5)
+                log.info("demo.progress", t=f"{time.monotonic() - started:4.1f}s", **_row(pool))
+                if killed is None and time.monotonic() - started > args.seconds / 2:
+                    killed = pool.workers()[0]
+                    print(f"\nkilling worker 0 (pid {killed.pid}) with SIGKILL\n", flush=True)
+                    os.kill(killed.pid, signal.SIGKILL)
+            output, _ = output_proc.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                process.communicate()
+    eventlib.sleep(1.0)  # one more heartbeat: the counters are current
+    _print_tree("at the end", pool.format_tree())
+    counts = dict(_COUNTS.findall(output.decode(errors="replace")))
+    successful = int(counts.get("Successful call", -1))
+    failed = int(counts.get("Failed call", -1))
+    row = _row(pool)
+    pool.stop()
+    shared.close()
+    print(
+        f"\nsipp: successful={successful} failed={failed} (exit {process.returncode})\n"
+        f"workers (since their last start): {row}",
+        flush=True,
+    )
+    return 0 if failed == 0 and successful == calls else 1
+
+
+def _quiet_worker_exits() -> None:
+    """The kill is on purpose and worker.exited already says it: no traceback for it."""
+    hub = eventlib.get_hub()
+    default = hub.error_hook
+
+    def hook(context: object, exc_info: Any) -> None:
+        if not isinstance(exc_info[1], WorkerExited):
+            default(context, exc_info)
+
+    hub.error_hook = hook
+
+
+def _row(pool: WorkerPool) -> dict[str, Any]:
+    summed = totals(pool)
+    return {
+        "workers": " ".join(f"{proc.index}:{proc.pid}" for proc in pool.workers()),
+        "worker_restarts": pool.total_restarts,
+        "active": summed.get("active", 0),
+        "calls": summed.get("calls", 0),
+        "completed": summed.get("completed", 0),
+        "crashes": summed.get("crashes", 0),
+        "orphan_byes": summed.get("orphan_byes", 0),
+    }
+
+
+def _print_tree(title: str, tree: str) -> None:
+    print(f"\nworker tree ({title}):", flush=True)
+    for line in tree.splitlines():
+        print(f"  {line}", flush=True)
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    worker_main()

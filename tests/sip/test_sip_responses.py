@@ -1,0 +1,255 @@
+"""What the UAS puts in its responses (RFC 3261 §8.2.6, §12.1.1; RFC 3581; RFC 3264), on the
+virtual clock with in-memory endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import structlog
+from siphelpers import Recorder, request
+
+import eventlib
+from examples.sip_uas import SipServer
+
+pytestmark = pytest.mark.eventlib(time_limit=60)
+
+PEER = ("127.0.0.1", 5999)
+PCMA_ONLY = (
+    "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
+)
+G722_ONLY = (
+    "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n"
+)
+SDP = "Content-Type: application/sdp\r\n"
+
+
+def _server(**config: Any) -> SipServer:
+    return SipServer(udp_port=None, **config).start()
+
+
+def _to_tag(response: Any) -> bytes | None:
+    from examples.sip_uas.message import _param
+
+    return _param(response.to, b"tag")
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        pytest.param(request("OPTIONS", cseq="1 OPTIONS"), 200, id="200 to OPTIONS"),
+        pytest.param(request("BYE", cseq="1 BYE"), 481, id="481 to an unknown BYE"),
+        pytest.param(request("INFO", cseq="1 INFO"), 501, id="501 to INFO"),
+        pytest.param(request(cseq="x INVITE"), 400, id="400 to a bad CSeq"),
+        pytest.param(request(extra="Require: foo\r\n"), 420, id="420 to Require: foo"),
+    ],
+)
+def test_responses_outside_a_dialog_carry_a_to_tag(virtual_clock, data, code):
+    """Every final response outside a dialog has a To tag (RFC 3261 §8.2.6.2)."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(data, sink, PEER)
+        [response] = sink.sent
+        assert response.code == code
+        assert _to_tag(response)
+    finally:
+        server.stop()
+
+
+def test_503_past_the_session_cap_carries_a_to_tag(virtual_clock):
+    """The 503 sent at the session cap is tagged too."""
+    server = _server(max_sessions=0)
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        assert sink.codes == [503]
+        assert _to_tag(sink.sent[0])
+    finally:
+        server.stop()
+
+
+def test_options_200_lists_allow_accept_and_supported(virtual_clock):
+    """The 200 to OPTIONS says which methods, bodies and extensions the UAS takes."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request("OPTIONS", cseq="1 OPTIONS"), sink, PEER)
+        [ok] = sink.sent
+        assert ok.header(b"allow") == b"INVITE, ACK, CANCEL, BYE, OPTIONS"
+        assert ok.header(b"accept") == b"application/sdp"
+        assert ok.header(b"supported") is not None
+    finally:
+        server.stop()
+
+
+def test_unknown_require_gets_420_naming_the_option_in_unsupported(virtual_clock):
+    """Require: 100rel, foo → 420 whose Unsupported lists both."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(extra="Require: 100rel, foo\r\n"), sink, PEER)
+        [refused] = sink.sent
+        assert refused.code == 420
+        assert refused.header(b"unsupported") == b"100rel, foo"
+        assert server.stats.calls == 0
+    finally:
+        server.stop()
+
+
+def test_record_route_is_copied_into_the_180_and_the_200(virtual_clock):
+    """Both Record-Route values, in order, come back in the 180 and the 200 (§12.1.1)."""
+    routes = "Record-Route: <sip:p1.example.com;lr>\r\nRecord-Route: <sip:p2.example.com;lr>\r\n"
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(extra=routes), sink, PEER)
+        eventlib.sleep(0.1)
+        assert sink.codes == [100, 180, 200]
+        for response in sink.sent[1:]:
+            values = [value for name, value in response.headers if name == b"record-route"]
+            assert values == [b"<sip:p1.example.com;lr>", b"<sip:p2.example.com;lr>"]
+        assert not [name for name, _ in sink.sent[0].headers if name == b"record-route"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("via", "peer", "expected"),
+    [
+        pytest.param(
+            "SIP/2.0/UDP 10.0.0.7:5070;branch=z9hG4bKa;rport",
+            ("127.0.0.1", 40001),
+            b"SIP/2.0/UDP 10.0.0.7:5070;branch=z9hG4bKa;rport=40001;received=127.0.0.1",
+            id="rport filled and received added",
+        ),
+        pytest.param(
+            "SIP/2.0/UDP 10.0.0.7:5070;branch=z9hG4bKa",
+            ("127.0.0.1", 40001),
+            b"SIP/2.0/UDP 10.0.0.7:5070;branch=z9hG4bKa;received=127.0.0.1",
+            id="received added for another host",
+        ),
+        pytest.param(
+            "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKa",
+            ("127.0.0.1", 40001),
+            b"SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKa",
+            id="same host without rport left alone",
+        ),
+        pytest.param(
+            "SIP/2.0/UDP [::1]:5070;rport;branch=z9hG4bKa",
+            ("::1", 40001, 0, 0),
+            b"SIP/2.0/UDP [::1]:5070;rport=40001;branch=z9hG4bKa;received=::1",
+            id="IPv6",
+        ),
+    ],
+)
+def test_top_via_gets_received_and_rport_from_the_source(virtual_clock, via, peer, expected):
+    """The response's top Via names the request's source address and port (RFC 3581)."""
+    data = request("OPTIONS", cseq="1 OPTIONS").replace(
+        b"SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKtest1", via.encode()
+    )
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(data, sink, peer)
+        [response] = sink.sent
+        assert response.header(b"via") == expected
+    finally:
+        server.stop()
+
+
+def test_offer_of_pcma_only_is_answered_with_pcma(virtual_clock):
+    """The 200's SDP takes the codec from the offer (RFC 3264 §6.1)."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(extra=SDP, body=PCMA_ONLY), sink, PEER)
+        eventlib.sleep(0.1)
+        ok = sink.last(200)
+        assert b"m=audio 9 RTP/AVP 8\r\n" in ok.body
+        assert b"a=inactive" in ok.body
+    finally:
+        server.stop()
+
+
+def test_offer_with_no_codec_we_take_gets_488_until_acked(virtual_clock):
+    """A G.722-only offer gets 488 (tagged), resent until the ACK; the call ends at once."""
+    server = _server(t1=0.5)
+    sink = Recorder()
+    try:
+        server.handle(request(extra=SDP, body=G722_ONLY), sink, PEER)
+        eventlib.sleep(0.75)
+        assert sink.codes == [100, 488, 488]
+        assert _to_tag(sink.sent[-1])
+        server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
+        assert server.wait_idle(1)
+        assert server.stats.not_acceptable == 1
+        assert sink.codes == [100, 488, 488]
+    finally:
+        server.stop()
+
+
+def test_invite_without_an_offer_gets_an_offer_in_the_200(virtual_clock):
+    """No SDP in the INVITE: the 200 carries our offer of PCMU and PCMA."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.1)
+        assert b"m=audio 9 RTP/AVP 0 8\r\n" in sink.last(200).body
+    finally:
+        server.stop()
+
+
+def test_a_request_is_answered_on_the_endpoint_it_came_in_on(virtual_clock):
+    """A BYE arriving on a second connection is answered there, not on the INVITE's."""
+    server = _server()
+    first, second = Recorder(reliable=True), Recorder(reliable=True)
+    try:
+        server.handle(request(), first, PEER)
+        eventlib.sleep(0.1)
+        server.handle(request("ACK", cseq="1 ACK"), first, PEER)
+        server.handle(request("BYE", cseq="2 BYE"), second, PEER)
+        assert server.wait_idle(1)
+        assert first.codes == [100, 180, 200]
+        assert second.codes == [200]
+        assert second.sent[0].cseq_method == b"BYE"
+    finally:
+        server.stop()
+
+
+def test_content_length_of_4301_digits_gets_400(virtual_clock):
+    """A Content-Length far past any size is a 400, not a ValueError from int()."""
+    server = _server()
+    sink = Recorder()
+    data = request().replace(b"Content-Length: 0", b"Content-Length: " + b"9" * 4301)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            server.handle(data, sink, PEER)
+        assert sink.codes == [400]
+        [entry] = [e for e in logs if e["event"] == "sip.malformed"]
+        assert "at most 9 digits" in entry["reason"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tcp_idle_timeout", -1),
+        ("tcp_message_timeout", 0),
+        ("max_tcp_per_ip", 0),
+        ("max_tcp_per_ip", 2.5),
+        ("t1", "0.5"),
+        ("mailbox_capacity", True),
+        ("crash_rate", 2.0),
+    ],
+)
+def test_a_bad_config_value_is_refused_at_once_naming_the_field(field, value):
+    """Config(...) raises ValueError naming the field, before any server starts."""
+    from examples.sip_uas import Config
+
+    with pytest.raises(ValueError, match=f"Config.{field} must be"):
+        Config(**{field: value})
