@@ -75,12 +75,7 @@ class Waiter:
         self._value = value
         self._state = _ARRIVED
         if self.greenlet is not None:
-            hub = (
-                self.hub
-            )  # hub.schedule_soon(self._deliver), inlined: the hot path of every wake-up
-            hub._ready.append((self._deliver, ()))
-            if not hub._armed:
-                hub._arm()
+            self.hub.schedule_soon(self._deliver)
         return True
 
     def throw(self, *throw_args: Any) -> bool:
