@@ -43,6 +43,7 @@ PUBLIC_MODULES = [
     "eventlib.pools",
     "eventlib.proc",
     "eventlib.queue",
+    "eventlib.remote",
     "eventlib.semaphore",
     "eventlib.signals",
     "eventlib.supervisor",
@@ -78,6 +79,7 @@ LAYERS = [
     ("eventlib.mailbox", 6),
     ("eventlib.supervisor", 7),
     ("eventlib.workers", 8),
+    ("eventlib.remote", 8),
     # Facades over everything: the package itself and the classic/test entry points.
     ("eventlib.api", 9),
     ("eventlib.coros", 9),

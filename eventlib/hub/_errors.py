@@ -36,8 +36,12 @@ class BlockingInMainLoopError(HubError, AssertionError):
         self.what = what
 
 
-class HubStoppedError(HubError):
-    """A blocking call was made after the hub's reactor had stopped for good."""
+class HubStoppedError(HubError, AssertionError):
+    """A blocking call was made after the hub's reactor had stopped for good.
+
+    It subclasses AssertionError because the original raised that (``reactor is
+    not running``), so classic code that catches it keeps working.
+    """
 
 
 class WrongThreadError(HubError, RuntimeError):

@@ -296,6 +296,10 @@ class Hub:
             return
         try:
             function(*args)
+        except GreenletExit:
+            if self._closed and self._asyncio_loop is not None:
+                return  # close() inside a Twisted callback: close() stopped the loop already
+            raise
         except _PROPAGATE:
             raise
         except BaseException as exc:
@@ -459,6 +463,10 @@ class Hub:
         self._fd_watches.clear()
         loop = self.greenlet
         if not self.joined and loop and not loop.dead and loop is not getcurrent():
+            if self._asyncio_loop is not None:
+                # MAIN_LOOP may be parked inside a Twisted or asyncio callback, whose error
+                # handler swallows the GreenletExit below: the loop must end by itself.
+                self._asyncio_loop.stop()
             try:
                 loop.throw(GreenletExit)
             except HubStoppedError:

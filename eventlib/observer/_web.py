@@ -53,6 +53,9 @@ __all__ = ["LOGIN_TTL", "WebView"]
 LOGIN_TTL = 300.0
 """Seconds a one-time login link stays valid."""
 
+SESSION_TTL = 12 * 3600.0
+"""Seconds a browser session lasts; then the page needs a new login link."""
+
 COOKIE = "eventlib_observer"
 MAX_SESSIONS = 32
 MAX_STREAMS = 16
@@ -146,7 +149,7 @@ class WebView:
     def stop(self) -> None:
         self.metrics.stop()
         for stream in list(self._streams):
-            stream.request.finish()
+            _finish(stream.request)
         self._streams.clear()
         self._port.stopListening()
 
@@ -175,9 +178,11 @@ class WebView:
         cookie = request.getCookie(COOKIE.encode())
         if not cookie:
             return None
-        candidate = cookie.decode("ascii", "replace")
-        for session_id, session in self._sessions.items():
-            if hmac.compare_digest(session_id, candidate):
+        now = self.hub.clock()
+        for session_id, session in list(self._sessions.items()):
+            if session.created + SESSION_TTL < now:
+                del self._sessions[session_id]
+            elif hmac.compare_digest(session_id.encode(), cookie):
                 return session
         return None
 
@@ -227,7 +232,7 @@ class WebView:
                 transport, "_tempDataLen", 0
             )
             if buffered > MAX_BUFFERED:
-                stream.request.finish()  # too slow; it reconnects and starts afresh
+                _finish(stream.request)  # too slow; it reconnects and starts afresh
                 continue
             self._send_frame(stream, sample, tree_cache)
 
@@ -416,6 +421,12 @@ class WebView:
             spawn(restart)
             return {"ok": True, "restarting": str(child_id)}
         return {"ok": False, "error": f"unknown action {action!r}"}
+
+
+def _finish(request: Any) -> None:
+    """End a streaming response unless its connection is already gone."""
+    if not request.finished and not getattr(request, "_disconnected", False):
+        request.finish()
 
 
 def _display_name(proc: Any) -> str:

@@ -22,7 +22,8 @@ from eventlib.remote._errors import (
     RemoteExited,
     RemoteHandlerError,
 )
-from eventlib.remote._node import Node, RemoteRef
+from eventlib.remote._node import Node
+from eventlib.remote._ref import RemoteRef
 
 __all__ = [
     "Codec",

@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import attrs
 from greenlet import getcurrent
@@ -33,10 +32,9 @@ from eventlib.mailbox import (
     MailboxClosed,
     MailboxFull,
     NameNotRegistered,
-    NameTaken,
 )
 from eventlib.mailbox._actor import _CALL, _CAST
-from eventlib.proc import ExitReason, Link, Proc, Source, current_proc, spawn
+from eventlib.proc import ExitReason, Link, Proc, Source, current_proc, killall, spawn
 from eventlib.remote._codec import Codec, default_codec
 from eventlib.remote._errors import (
     CodecError,
@@ -47,187 +45,36 @@ from eventlib.remote._errors import (
     RemoteExited,
     RemoteHandlerError,
 )
+from eventlib.remote._ref import RemoteRef
+from eventlib.remote._registry import NameRegistry
+from eventlib.remote._wire import (
+    CODEC_FAILED,
+    DIED,
+    HANDLER_FAILED,
+    MAILBOX_FULL,
+    NO_RESPONDERS,
+    NOT_RUNNING,
+    OK,
+    PROBE_HEADER,
+    RemoteReply,
+    check_name,
+    import_nats,
+    json_bytes,
+    loop_of_reactor,
+)
 from eventlib.sync import Event, Timeout
-from eventlib.twistedutil import block_on
 
-__all__ = ["Node", "RemoteRef"]
+__all__ = ["Node"]
+
+T = TypeVar("T")
 
 _log = get_logger()
-
-_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-# First byte of a reply: how the call ended on the remote node.
-_OK = 0
-_HANDLER_FAILED = 1
-_DIED = 2
-_NOT_RUNNING = 3
-_CODEC_FAILED = 4
-_MAILBOX_FULL = 5
-_PROBE_HEADER = "Eventlib-Probe"
-_NO_RESPONDERS = "503"
-
-
-def _check_name(kind: str, name: Any) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(
-            f"invalid {kind} name {name!r}: use letters, digits, '_' and '-' only "
-            "(it becomes a NATS subject token and a key-value key)"
-        )
-    return name
-
-
-def _loop_of_reactor() -> asyncio.AbstractEventLoop:
-    loop = getattr(get_hub().reactor, "_asyncioEventloop", None)
-    if loop is None:
-        raise RemoteError(
-            "eventlib.remote runs on Twisted's asyncio reactor: call "
-            "twisted.internet.asyncioreactor.install() before anything imports "
-            "twisted.internet.reactor (pytest: --eventlib-reactor=asyncio)"
-        )
-    return loop  # type: ignore[no-any-return]
-
-
-def _import_nats() -> Any:
-    try:
-        import nats  # noqa: PLC0415 - an optional dependency
-        import nats.js.errors  # noqa: PLC0415
-    except ImportError as exc:
-        raise ImportError("eventlib.remote needs nats-py: pip install 'eventlib[nats]'") from exc
-    return nats
-
-
-def _type_name(error: BaseException) -> str:
-    cls = type(error)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 @attrs.define(eq=False)
 class _PendingCall:
     event: Event
     ref: RemoteRef
-
-
-class _RemoteReply:
-    """Stands in a local actor's mailbox for a remote caller's reply Event."""
-
-    __slots__ = ("actor", "actor_name", "done", "node", "subject")
-
-    def __init__(self, node: Node, actor: Actor, actor_name: str, subject: str) -> None:
-        self.node = node
-        self.actor = actor
-        self.actor_name = actor_name
-        self.subject = subject
-        self.done = False
-
-    def ready(self) -> bool:
-        return self.done
-
-    def send(self, result: Any = None, exc: Any = None) -> None:
-        assert exc is None
-        self._finish()
-        try:
-            payload = bytes((_OK,)) + self.node.codec.encode(result)
-        except CodecError as error:
-            payload = bytes((_CODEC_FAILED,)) + _json([f"the reply: {error}"])
-        self.node._publish_soon(self.subject, payload)
-
-    def send_exception(self, *throw_args: Any) -> None:
-        self._finish()
-        error = throw_args[-1] if isinstance(throw_args[-1], BaseException) else throw_args[0]
-        if isinstance(error, CallFailed):
-            cause = error.cause
-            payload = bytes((_HANDLER_FAILED,)) + _json([_type_name(cause), str(cause)])
-        elif isinstance(error, ActorDied):
-            payload = bytes((_DIED,)) + _json([error.reason, repr(error.error)])
-        else:
-            payload = bytes((_DIED,)) + _json(["error", repr(error)])
-        self.node._publish_soon(self.subject, payload)
-
-    def _finish(self) -> None:
-        self.done = True
-        self.actor._pending.discard(self)  # type: ignore[arg-type]
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-class RemoteRef:
-    """An actor on some node, reached through this node; the surface of a local :class:`Actor`.
-
-    Get one from :meth:`Node.ref` or :meth:`Node.whereis`. Equal refs name the
-    same node and actor.
-    """
-
-    __slots__ = ("_via", "actor", "node", "subject")
-
-    def __init__(self, via: Node, node: str, actor: str) -> None:
-        self._via = via
-        self.node = node
-        self.actor = actor
-        self.subject = f"eventlib.actor.{node}.{actor}"
-
-    def call(self, message: Any, timeout: float | None = 5) -> Any:
-        """Send ``message`` and wait for the remote :meth:`Actor.handle`'s return value.
-
-        Raises:
-            TimeoutError: no reply within ``timeout`` seconds (the call may still be handled).
-            CallFailed: the remote handler raised; ``cause`` is a
-                :class:`RemoteHandlerError` with the remote type name and message.
-            ActorDied: the remote actor exited before replying.
-            ActorNotRunning: no such actor is exported there (or its node is down).
-            NodeDown: its node went down while the call waited.
-            NotConnected: this node has no connection to NATS right now.
-            CodecError: ``message`` cannot be encoded (nothing was sent).
-        """
-        return self._via._call(self, message, timeout)
-
-    def cast(self, message: Any) -> None:
-        """Send ``message`` without waiting: at most once, no error if it is lost on the way.
-
-        Raises:
-            NotConnected: this node has no connection to NATS right now.
-            CodecError: ``message`` cannot be encoded (nothing was sent).
-        """
-        self._via._cast(self, message)
-
-    def link(self, listener: Any = None) -> Link:
-        """Notify ``listener`` when the remote actor exits or its node goes down.
-
-        As :meth:`Proc.link`: a proc (default: the caller) gets ``LinkedCompleted``
-        (reason normal) or ``LinkedFailed`` carrying :class:`RemoteExited` thrown in;
-        an event or queue is sent the outcome; a callable is called with a source.
-        The link is one-way: the remote actor does not hear of the listener's exit.
-        """
-        return self._via._source_for(self.node, self.actor).link(listener)
-
-    def unlink(self, listener: Any = None) -> None:
-        source = self._via._sources.get((self.node, self.actor))
-        if source is not None:
-            source.unlink(listener)
-
-    def monitor(self, listener: Callable[[RemoteExited], Any] | Any) -> Link:
-        """Call ``listener(notice)`` (or ``listener.put(notice)``) once the remote actor exits.
-
-        ``notice`` is a :class:`RemoteExited` with ``reason`` normal, error,
-        killed, noconnection (its node went down) or noproc (no such actor when
-        the monitor was set up). It is delivered, never raised. ``cancel()`` the
-        returned link to stop monitoring.
-        """
-        return self._via._monitor(self.node, self.actor, listener)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RemoteRef):
-            return NotImplemented
-        return (self.node, self.actor) == (other.node, other.actor)
-
-    def __hash__(self) -> int:
-        return hash((self.node, self.actor))
-
-    def __repr__(self) -> str:
-        return f"<RemoteRef {self.actor!r} on {self.node!r}>"
 
 
 class Node:
@@ -260,8 +107,11 @@ class Node:
         heartbeat_misses: heartbeats missed before a node is declared down.
         reconnect_wait: seconds between reconnection attempts.
         connect_timeout: seconds to wait for the first connection.
-        system_account: the account whose ``$SYS`` disconnect events to watch
-            (the account the node's user is in), or None not to watch them.
+        events_account: the NATS account (the one the node's user is in) whose
+            ``$SYS.ACCOUNT.<account>.DISCONNECT`` events to watch; the server's
+            system account must export them to it. None: heartbeats only.
+        names_bucket: the JetStream key-value bucket of the cluster-wide registry.
+        nodes_bucket: the bucket that keeps node names unique.
         connect_options: more ``nats.connect()`` options (user, password, tls...).
     """
 
@@ -275,12 +125,12 @@ class Node:
         heartbeat_misses: int = 3,
         reconnect_wait: float = 0.5,
         connect_timeout: float = 2.0,
-        system_account: str | None = None,
+        events_account: str | None = None,
         names_bucket: str = "eventlib_names",
         nodes_bucket: str = "eventlib_nodes",
         **connect_options: Any,
     ) -> None:
-        self.name = _check_name("node", name)
+        self.name = check_name("node", name)
         if heartbeat_interval <= 0 or heartbeat_misses < 1:
             raise ValueError(
                 f"heartbeat_interval must be > 0 and heartbeat_misses >= 1, got "
@@ -292,7 +142,7 @@ class Node:
         self.heartbeat_misses = heartbeat_misses
         self.reconnect_wait = reconnect_wait
         self.connect_timeout = connect_timeout
-        self.system_account = system_account
+        self.events_account = events_account
         self.names_bucket = names_bucket
         self.nodes_bucket = nodes_bucket
         self.connect_options = connect_options
@@ -308,13 +158,14 @@ class Node:
         self._inbox = ""
         self._sources: dict[tuple[str, str | None], Source] = {}
         self._seen: dict[str, tuple[str, float, float]] = {}  # node: incarnation, seen, deadline
-        self._names: dict[str, tuple[str, int]] = {}  # names this node holds: export, revision
-        self._kv_names: Any = None
+        self._registry = NameRegistry(self.name, names_bucket, self._await, self._client)
         self._kv_nodes: Any = None
         self._node_revision = 0
         self._connected = False
         self._stopping = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._helpers: set[Proc] = set()
+        self._wake = Event()  # set by stop(): the node proc's loop ends
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -331,15 +182,15 @@ class Node:
         if self.proc is not None and not self.proc.dead:
             raise RemoteError(f"node {self.name!r} is running already")
         check_not_main_loop(get_hub(), "Node.start() connects and waits")
-        nats = _import_nats()
-        self._loop = _loop_of_reactor()
+        nats = import_nats()
+        self._loop = loop_of_reactor()
         self._stopping = False
         self._wake = Event()
         self.incarnation = os.urandom(8).hex()
         self._inbox = f"_INBOX.eventlib.{self.name}.{self.incarnation}."
         nc = nats.NATS()
         try:
-            block_on(
+            self._await(
                 nc.connect(
                     self.servers,
                     name=f"eventlib:{self.name}",
@@ -357,20 +208,20 @@ class Node:
             self._nc = nc
             self._connected = True
             self._claim_node_name()
-            block_on(nc.subscribe(self._inbox + "*", cb=self._on_reply))
-            block_on(nc.subscribe("eventlib.exit.*.*", cb=self._on_exit_notice))
-            block_on(nc.subscribe("eventlib.hb.*", cb=self._on_heartbeat))
-            if self.system_account is not None:
-                subject = f"$SYS.ACCOUNT.{self.system_account}.DISCONNECT"
-                block_on(nc.subscribe(subject, cb=self._on_disconnect_event))
+            self._await(nc.subscribe(self._inbox + "*", cb=self._on_reply))
+            self._await(nc.subscribe("eventlib.exit.*.*", cb=self._on_exit_notice))
+            self._await(nc.subscribe("eventlib.hb.*", cb=self._on_heartbeat))
+            if self.events_account is not None:
+                subject = f"$SYS.ACCOUNT.{self.events_account}.DISCONNECT"
+                self._await(nc.subscribe(subject, cb=self._on_disconnect_event))
             for name, actor in list(self._exports.items()):
                 self._serve_export(name, actor)
-            block_on(nc.flush())
+            self._await(nc.flush())
         except BaseException:
             self._connected = False
             self._nc = None
             with Timeout(2, False):
-                block_on(nc.close())
+                self._await(nc.close())
             raise
         proc = Proc(name=f"node {self.name}")
         self.proc = proc
@@ -386,75 +237,79 @@ class Node:
         self._stopping = True
         nc = self._nc
         if self._connected:
-            for name in list(self._names):
-                self._release_name(name)
+            for name in list(self._registry.held):
+                self._registry.release(name)
             with Timeout(2, False):
-                block_on(self._kv_nodes.delete(self.name, last=self._node_revision))
+                self._await(self._kv_nodes.delete(self.name, last=self._node_revision))
         self._go_offline(NotConnected(self.name, "the node was stopped"))
+        killall(list(self._helpers))
         with Timeout(2, False):
-            block_on(nc.close())
+            self._await(nc.close())
+        self._nc = None
         if not self._wake.ready():
             self._wake.send()
         if current_proc() is not proc:
             proc.wait()
 
     def _run(self) -> None:
-        try:
-            while not self._stopping:
-                with Timeout(self.heartbeat_interval, False):
-                    self._wake.wait()
-                if self._connected and not self._stopping:
-                    self._publish_soon(
-                        f"eventlib.hb.{self.name}",
-                        _json([self.incarnation, self.heartbeat_interval]),
-                    )
-                    self._check_heartbeats()
-        finally:
-            if not self._stopping:
-                self._go_offline(NotConnected(self.name, "its node proc exited"))
-                nc, self._nc = self._nc, None
-                if nc is not None and not nc.is_closed:
-                    self._task(nc.close())
+        """The node proc: heartbeats out, missed heartbeats in, until stopped or failed."""
+        while not self._stopping:
+            with Timeout(self.heartbeat_interval, False):
+                self._wake.wait()
+            if self._connected and not self._stopping:
+                self._publish_soon(
+                    f"eventlib.hb.{self.name}",
+                    json_bytes([self.incarnation, self.heartbeat_interval]),
+                )
+                self._check_heartbeats()
 
-    def _proc_exited(self, proc: Proc) -> None:
-        self._nc = None
-        self._connected = False
+    def _proc_exited(self, _proc: Proc) -> None:
+        """However the node proc ended (stopped, failed, killed), the node is offline."""
+        if self._stopping:
+            return  # stop() is closing the connection in order
+        killall(list(self._helpers))
+        self._go_offline(NotConnected(self.name, "its node proc exited"))
+        nc, self._nc = self._nc, None
+        if nc is not None and not nc.is_closed:
+            self._task(nc.close())
 
     def _claim_node_name(self) -> None:
-        nats = _import_nats()
+        nats = import_nats()
         js = self._nc.jetstream()
         self._kv_nodes = self._bucket(js, self.nodes_bucket)
-        self._kv_names = self._bucket(js, self.names_bucket)
+        self._registry.open(self._bucket(js, self.names_bucket), self.incarnation)
         ping = f"eventlib.ping.{self.name}"
-        block_on(self._nc.subscribe(ping, cb=self._on_ping))
+        self._await(self._nc.subscribe(ping, cb=self._on_ping))
         value = self.incarnation.encode()
         try:
-            self._node_revision = block_on(self._kv_nodes.create(self.name, value))
-            return
+            self._node_revision = self._await(self._kv_nodes.create(self.name, value))
         except nats.js.errors.KeyWrongLastSequenceError:
-            pass
-        entry = block_on(self._kv_nodes.get(self.name))
+            self._take_over_node_name(value)
+
+    def _take_over_node_name(self, value: bytes) -> None:
+        nats = import_nats()
+        entry = self._await(self._kv_nodes.get(self.name))
         if self._node_alive(self.name):
             raise NodeNameTaken(self.name)
         try:  # the holder is gone: take the name over, unless someone else just did
-            self._node_revision = block_on(
+            self._node_revision = self._await(
                 self._kv_nodes.update(self.name, value, last=entry.revision)
             )
         except nats.js.errors.KeyWrongLastSequenceError:
             raise NodeNameTaken(self.name) from None
 
     def _bucket(self, js: Any, bucket: str) -> Any:
-        nats = _import_nats()
+        nats = import_nats()
         try:
-            return block_on(js.key_value(bucket))
+            return self._await(js.key_value(bucket))
         except nats.js.errors.BucketNotFoundError:
-            return block_on(js.create_key_value(bucket=bucket, history=1))
+            return self._await(js.create_key_value(bucket=bucket, history=1))
 
     def _node_alive(self, node: str) -> bool:
         """Whether a node other than this one answers to the name ``node``."""
-        nats = _import_nats()
+        nats = import_nats()
         try:
-            answer = block_on(
+            answer = self._await(
                 self._nc.request(f"eventlib.ping.{node}", self.incarnation.encode(), timeout=1)
             )
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
@@ -478,7 +333,7 @@ class Node:
         _log.info("remote.reconnected", node=self.name)
         self._connected = True
         self._seen.clear()
-        spawn(self._reassert_names)
+        self._spawn(self._registry.reassert)
 
     async def _on_closed(self) -> None:
         proc = self.proc
@@ -512,7 +367,7 @@ class Node:
             ValueError: a bad name, or the name is exported already.
             ActorNotRunning: the actor is not running.
         """
-        _check_name("actor", name)
+        check_name("actor", name)
         if not isinstance(actor, Actor):
             raise TypeError(f"export() takes an Actor, got {actor!r}")
         if name in self._exports:
@@ -543,8 +398,8 @@ class Node:
 
         sub = self._nc.subscribe(f"eventlib.actor.{self.name}.{name}", cb=on_message)
         if getcurrent() is not get_hub().greenlet:
-            self._export_subs[name] = block_on(sub)
-            block_on(self._nc.flush())
+            self._export_subs[name] = self._await(sub)
+            self._await(self._nc.flush())
         else:
             self._task(self._subscribed(name, sub))
 
@@ -553,35 +408,38 @@ class Node:
 
     def _deliver(self, name: str, actor: Actor, msg: Any) -> None:
         reply_to = msg.reply
-        if msg.headers and msg.headers.get(_PROBE_HEADER):
+        if msg.headers and msg.headers.get(PROBE_HEADER):
             if reply_to:
-                self._publish_soon(reply_to, bytes((_OK,)) + self.codec.encode(None))
+                self._publish_soon(reply_to, bytes((OK,)) + self.codec.encode(None))
             return
         try:
             message = self.codec.decode(msg.data)
         except CodecError as error:
             _log.warning("remote.undecodable", node=self.name, actor=name, error=str(error))
             if reply_to:
-                self._publish_soon(reply_to, bytes((_CODEC_FAILED,)) + _json([str(error)]))
+                self._publish_soon(reply_to, bytes((CODEC_FAILED,)) + json_bytes([str(error)]))
             return
+        self._enqueue(name, actor, message, reply_to)
+
+    def _enqueue(self, name: str, actor: Actor, message: Any, reply_to: str) -> None:
         try:
             if not reply_to:
                 actor.mailbox.put((_CAST, message, None))
                 return
-            reply = _RemoteReply(self, actor, name, reply_to)
+            reply = RemoteReply(actor, reply_to, self.codec, self._publish_soon)
             actor._pending.add(reply)  # type: ignore[arg-type]
             try:
                 actor.mailbox.put((_CALL, message, reply))
             except BaseException:
-                reply._finish()
+                reply.finish()
                 raise
         except MailboxClosed:
             if reply_to:
-                self._publish_soon(reply_to, bytes((_NOT_RUNNING,)) + _json(["exited"]))
+                self._publish_soon(reply_to, bytes((NOT_RUNNING,)) + json_bytes(["exited"]))
         except MailboxFull as error:
             _log.warning("remote.mailbox_full", node=self.name, actor=name)
             if reply_to:
-                self._publish_soon(reply_to, bytes((_MAILBOX_FULL,)) + _json([error.capacity]))
+                self._publish_soon(reply_to, bytes((MAILBOX_FULL,)) + json_bytes([error.capacity]))
 
     def _export_exited(self, name: str, actor: Actor, proc: Proc) -> None:
         if self._exports.get(name) is not actor:
@@ -594,16 +452,15 @@ class Node:
         sub = self._export_subs.pop(name, None)
         if sub is not None and self._connected:
             self._task(sub.unsubscribe())
-        self._publish_soon(f"eventlib.exit.{self.name}.{name}", _json([reason]))
-        held = [key for key, (actor, _rev) in self._names.items() if actor == name]
-        if held and self._connected:
-            spawn(self._release_names, held)
+        self._publish_soon(f"eventlib.exit.{self.name}.{name}", json_bytes([reason]))
+        if self._connected and any(export == name for export, _ in self._registry.held.values()):
+            self._spawn(self._registry.release_export, name)
 
     # -- calls -------------------------------------------------------------
 
     def ref(self, node: str, actor: str) -> RemoteRef:
         """A reference to the actor exported as ``actor`` on ``node`` (no network traffic)."""
-        return RemoteRef(self, _check_name("node", node), _check_name("actor", actor))
+        return RemoteRef(self, check_name("node", node), check_name("actor", actor))
 
     def _client(self) -> Any:
         if not self._connected or self._nc is None:
@@ -645,18 +502,18 @@ class Node:
 
     def _reply_value(self, ref: RemoteRef, data: bytes) -> Any:
         status, body = data[0], data[1:]
-        if status == _OK:
+        if status == OK:
             return self.codec.decode(body)
         detail = json.loads(body)
-        if status == _HANDLER_FAILED:
+        if status == HANDLER_FAILED:
             raise CallFailed(ref, RemoteHandlerError(detail[0], detail[1], ref.node, ref.actor))
-        if status == _DIED:
+        if status == DIED:
             raise ActorDied(ref, detail[0], None)
-        if status == _NOT_RUNNING:
+        if status == NOT_RUNNING:
             raise ActorNotRunning(f"{ref!r} is not running ({detail[0]})")
-        if status == _CODEC_FAILED:
+        if status == CODEC_FAILED:
             raise CodecError(f"node {ref.node!r} could not carry {detail[0]}")
-        if status == _MAILBOX_FULL:
+        if status == MAILBOX_FULL:
             raise MailboxFull(detail[0])
         raise RemoteError(f"unknown reply status {status} from {ref!r}")
 
@@ -665,7 +522,7 @@ class Node:
         if pending is None or pending.event.ready():
             return  # the caller gave up (timed out) or was failed already
         headers = msg.headers
-        if headers and headers.get("Status") == _NO_RESPONDERS and not msg.data:
+        if headers and headers.get("Status") == NO_RESPONDERS and not msg.data:
             pending.event.send_exception(
                 ActorNotRunning(
                     f"{pending.ref!r}: nothing is exported under that name there "
@@ -684,6 +541,33 @@ class Node:
         if nc is None or not self._connected:
             return
         self._task(nc.publish(subject, payload, reply=reply))
+
+    def _await(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Wait for an asyncio coroutine from a proc; a waiter that gives up cancels it."""
+        assert self._loop is not None
+        done = Event()
+        task = self._loop.create_task(coroutine)
+
+        def settle(task: asyncio.Task[T]) -> None:
+            if task.cancelled():
+                done.send_exception(asyncio.CancelledError())
+            elif (error := task.exception()) is not None:
+                done.send_exception(error)
+            else:
+                done.send(task.result())
+
+        task.add_done_callback(settle)
+        try:
+            return done.wait()  # type: ignore[no-any-return]
+        finally:
+            if not task.done():
+                task.cancel()
+
+    def _spawn(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run node housekeeping in a proc of its own, killed when the node stops."""
+        proc = spawn(function, *args)
+        self._helpers.add(proc)
+        proc.link(self._helpers.discard)
 
     def _task(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         assert self._loop is not None
@@ -706,7 +590,7 @@ class Node:
             source = self._sources[key] = Source(name=name)
             if not self._connected:
                 self._fire(key, "noconnection")
-            else:
+            else:  # watch its node's heartbeats even before the first one arrives here
                 self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
                 self._task(self._probe(key))
         return source
@@ -724,16 +608,18 @@ class Node:
 
     def monitor_node(self, node: str, listener: Callable[[RemoteExited], Any] | Any) -> Link:
         """Call ``listener(notice)`` (or ``.put``) when ``node`` goes down (reason noconnection)."""
-        return self._monitor(_check_name("node", node), None, listener)
+        return self._monitor(check_name("node", node), None, listener)
 
     async def _probe(self, key: tuple[str, str | None]) -> None:
         node, actor = key
-        nats = _import_nats()
+        nats = import_nats()
         subject = f"eventlib.ping.{node}" if actor is None else f"eventlib.actor.{node}.{actor}"
         try:
-            await self._nc.request(subject, b"", timeout=2, headers={_PROBE_HEADER: "1"})
+            await self._nc.request(subject, b"", timeout=2, headers={PROBE_HEADER: "1"})
         except nats.errors.NoRespondersError:
             self._fire(key, "noproc" if actor is not None else "noconnection")
+            if self._seen.get(node, ("?",))[0] == "":
+                del self._seen[node]  # never heard of: no node to declare down later
         except Exception as error:
             _log.info("remote.probe_failed", target=subject, error=repr(error))
 
@@ -791,41 +677,54 @@ class Node:
         for key in [key for key in self._sources if key[0] == node]:
             self._fire(key, "noconnection")
         if self._connected:
-            spawn(self._release_names_of, node)
+            self._spawn(self._registry.release_names_of, node)
 
-    # -- the cluster-wide registry ------------------------------------------
+    # -- the cluster-wide registry (eventlib.remote._registry) --------------
 
     def register(self, name: str, actor: str | Actor) -> None:
         """Register ``name`` cluster-wide for an actor this node exports.
 
-        The name is released when the actor exits, when this node stops or
-        when it goes down (other nodes release it, or the next registration
-        finds its holder gone).
+        The name is released when the actor exits, when this node stops, and
+        when it goes down (the nodes that see it go release it, and a later
+        registration finds its holder gone and takes it over).
 
         Raises:
             NameTaken: a live actor holds the name.
             ValueError: the actor is not exported by this node.
+            NotConnected: this node has no connection to NATS right now.
         """
-        nats = _import_nats()
-        _check_name("registered", name)
+        check_name("registered", name)
         export = self._export_name(actor)
         self._client()
-        value = _json([self.name, export, self.incarnation])
-        try:
-            self._names[name] = (export, block_on(self._kv_names.create(name, value)))
-            return
-        except nats.js.errors.KeyWrongLastSequenceError:
-            pass
-        entry = block_on(self._kv_names.get(name))
-        holder_node, holder_actor, _incarnation = json.loads(entry.value)
-        holder = RemoteRef(self, holder_node, holder_actor)
-        if self._actor_alive(holder):
-            raise NameTaken(name, holder)
-        try:  # the holder is gone: take the name over, unless someone else just did
-            revision = block_on(self._kv_names.update(name, value, last=entry.revision))
-        except nats.js.errors.KeyWrongLastSequenceError:
-            raise NameTaken(name, self.whereis(name)) from None
-        self._names[name] = (export, revision)
+        self._registry.register(name, export)
+
+    def whereis(self, name: str) -> RemoteRef:
+        """The actor registered as ``name`` anywhere in the cluster.
+
+        Raises:
+            NameNotRegistered: no actor holds the name.
+            NotConnected: this node has no connection to NATS right now.
+        """
+        check_name("registered", name)
+        self._client()
+        node, actor = self._registry.whereis(name)
+        return RemoteRef(self, node, actor)
+
+    def unregister(self, name: str) -> None:
+        """Release a name this node registered.
+
+        Raises:
+            NameNotRegistered: this node holds no such name.
+        """
+        if name not in self._registry.held:
+            raise NameNotRegistered(name)
+        self._client()
+        self._registry.release(name)
+
+    def registered(self) -> list[str]:
+        """Every name registered in the cluster."""
+        self._client()
+        return sorted(self._registry.entries())
 
     def _export_name(self, actor: str | Actor) -> str:
         if isinstance(actor, str):
@@ -838,102 +737,6 @@ class Node:
         raise ValueError(
             f"{actor!r} is not exported by node {self.name!r}: export(name, actor) it first"
         )
-
-    def _actor_alive(self, ref: RemoteRef) -> bool:
-        nats = _import_nats()
-        try:
-            block_on(self._nc.request(ref.subject, b"", timeout=1, headers={_PROBE_HEADER: "1"}))
-        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-            return False
-        return True
-
-    def whereis(self, name: str) -> RemoteRef:
-        """The actor registered as ``name`` anywhere in the cluster.
-
-        Raises:
-            NameNotRegistered: no actor holds the name.
-        """
-        nats = _import_nats()
-        _check_name("registered", name)
-        self._client()
-        try:
-            entry = block_on(self._kv_names.get(name))
-        except nats.js.errors.KeyNotFoundError:
-            raise NameNotRegistered(name) from None
-        node, actor, _incarnation = json.loads(entry.value)
-        return RemoteRef(self, node, actor)
-
-    def unregister(self, name: str) -> None:
-        """Release a name this node registered.
-
-        Raises:
-            NameNotRegistered: this node holds no such name.
-        """
-        if name not in self._names:
-            raise NameNotRegistered(name)
-        self._client()
-        self._release_name(name)
-
-    def registered(self) -> list[str]:
-        """Every name registered in the cluster."""
-        nats = _import_nats()
-        self._client()
-        try:
-            return sorted(block_on(self._kv_names.keys()))
-        except nats.js.errors.NoKeysError:
-            return []
-
-    def _release_name(self, name: str) -> None:
-        _export, revision = self._names.pop(name, ("", 0))
-        try:
-            block_on(self._kv_names.delete(name, last=revision))
-        except Exception as error:
-            _log.info("remote.release_failed", name=name, error=repr(error))
-
-    def _release_names(self, names: list[str]) -> None:
-        for name in names:
-            self._release_name(name)
-
-    def _release_names_of(self, node: str) -> None:
-        """Delete the names a dead node held (each only if nobody changed it since)."""
-        nats = _import_nats()
-        kv = self._kv_names
-        try:
-            keys = block_on(kv.keys())
-        except nats.js.errors.NoKeysError:
-            return
-        except Exception as error:
-            _log.info("remote.release_failed", node=node, error=repr(error))
-            return
-        for key in keys:
-            try:
-                entry = block_on(kv.get(key))
-                if json.loads(entry.value)[0] == node:
-                    block_on(kv.delete(key, last=entry.revision))
-            except Exception as error:
-                _log.info("remote.release_failed", name=key, error=repr(error))
-
-    def _reassert_names(self) -> None:
-        """After a reconnection, take back the names other nodes released while we were away."""
-        nats = _import_nats()
-        for name, (export, _revision) in list(self._names.items()):
-            value = _json([self.name, export, self.incarnation])
-            try:
-                entry = block_on(self._kv_names.get(name))
-            except nats.js.errors.KeyNotFoundError:
-                entry = None
-            except Exception as error:
-                _log.info("remote.reassert_failed", name=name, error=repr(error))
-                continue
-            if entry is not None and entry.value == value:
-                continue
-            try:
-                if entry is not None:
-                    raise nats.js.errors.KeyWrongLastSequenceError
-                self._names[name] = (export, block_on(self._kv_names.create(name, value)))
-            except nats.js.errors.KeyWrongLastSequenceError:
-                _log.warning("remote.name_lost", node=self.name, name=name)
-                self._names.pop(name, None)
 
     def __repr__(self) -> str:
         state = "connected" if self._connected else "offline"

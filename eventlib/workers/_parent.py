@@ -27,9 +27,9 @@ from typing import Any
 from greenlet import GreenletExit
 
 from eventlib.green import subprocess
-from eventlib.hub import get_hub
+from eventlib.hub import get_hub, sleep
 from eventlib.log import get_logger
-from eventlib.proc import Proc
+from eventlib.proc import Proc, spawn
 from eventlib.supervisor import Backoff, ChildNotFound, ChildSpec, Killed, Restart, Supervisor
 from eventlib.workers._channel import ENV_VAR, Channel
 from eventlib.workers._errors import (
@@ -79,6 +79,7 @@ class WorkerProc(Proc):
         self.restarting = False
         self._stop_sent = False
         self._exit_logged = False
+        self.link(self._finished)
         self.run(self._main)
 
     # -- requests from the pool (never block) ------------------------------
@@ -104,6 +105,13 @@ class WorkerProc(Proc):
         finally:
             self._kill_and_reap()
             self.channel.close()
+
+    def _finished(self, _proc: Proc) -> None:
+        """A proc killed before it started never ran ``_main``'s cleanup: do it here."""
+        if self.process.returncode is None and self.process.poll() is None:
+            self.process.kill()  # from MAIN_LOOP: no waiting here; a proc reaps it
+            self.channel.close()
+            spawn(self._reap, _EXIT_WAIT)
 
     def _watch(self) -> None:
         pool, clock = self.pool, get_hub().clock
@@ -337,6 +345,8 @@ class WorkerPool(Supervisor):
                 _log.error("worker.kill_ignored", worker=index, pid=process.pid)
             raise
         proc = WorkerProc(self, index, generation, process, channel)
+        while proc.greenlet is None and not proc.dead:
+            sleep(0)  # let it start: a Shutdown that came first would skip its cleanup
         _log.info(
             "worker.restarted" if generation else "worker.started",
             worker=index,

@@ -28,6 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rtp-echo", action="store_true", help="answer calls with an RTP port that echoes audio"
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    parser.add_argument(
+        "--nats",
+        default=None,
+        metavar="URL",
+        help="with --workers: forward in-dialog requests between workers over this NATS server",
+    )
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
     parser.add_argument("--rate", type=int, default=200, help="demo calls per second")

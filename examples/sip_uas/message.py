@@ -332,7 +332,7 @@ def _response(status: re.Match[bytes], lines: list[bytes], body: bytes) -> Respo
 
 def _check(request: Request, size: int, max_size: int) -> None:
     """The checks of RFC 3261 §8.2 that decide a 400 (size, mandatory and single headers)."""
-    counts = _collect(request)
+    counts, bad_value = _collect(request)
     if size > max_size:
         raise ParseError(f"message of {size} bytes is over {max_size}", request)
     problem = _missing(request)
@@ -346,28 +346,34 @@ def _check(request: Request, size: int, max_size: int) -> None:
         raise ParseError("Request-URI is not a bare URI (no <>, no white space)", request)
     if _has_headers(uri):
         raise ParseError("Request-URI carries headers (?...), which a request may not", request)
-    for name, value in request.headers:
-        check = _VALIDATORS.get(name)
-        if check is not None:
-            problem = check(value)
-            if problem:
-                raise ParseError(f"bad {name.decode()}: {problem}", request)
+    if bad_value:
+        raise ParseError(bad_value, request)
 
 
-def _collect(request: Request) -> dict[bytes, int]:
-    """Fill the Vias, From and Record-Routes; count the headers allowed once."""
+def _collect(request: Request) -> tuple[dict[bytes, int], str]:
+    """One pass: fill the Vias, From and Record-Routes, count the headers allowed once, and
+    check the values a UAS reads. Returns the counts and the first bad value ("" if none);
+    raising waits until the request can address its 400."""
     counts: dict[bytes, int] = {}
     vias = request.vias
+    validators = _VALIDATORS
+    bad_value = ""
     for name, value in request.headers:
         if name == b"via":
             vias.append(value)
         elif name == b"record-route":
             request.record_routes.append(value)
+            continue
         elif name in _SINGLE:
             counts[name] = counts.get(name, 0) + 1
             if name == b"from":
                 request.from_ = value
-    return counts
+        check = validators.get(name)
+        if check is not None and not bad_value:
+            problem = check(value)
+            if problem:
+                bad_value = f"bad {name.decode()}: {problem}"
+    return counts, bad_value
 
 
 def _missing(request: Request) -> str:
@@ -428,7 +434,25 @@ def _split_addresses(value: bytes) -> list[bytes] | None:
 
 
 def _addresses_problem(value: bytes, *, many: bool) -> str:
-    """What is wrong with a From/To (one address) or Contact (``many``) value, or ""."""
+    """What is wrong with a From/To (one address) or Contact (``many``) value, or "".
+
+    Remembered for a while: a call repeats its From, To and Contact in every request.
+    """
+    key = (value, many)
+    problem = _ADDRESS_VERDICTS.get(key)
+    if problem is None:
+        problem = _addresses_verdict(value, many=many)
+        if len(_ADDRESS_VERDICTS) >= _ADDRESS_VERDICTS_LIMIT:
+            _ADDRESS_VERDICTS.clear()  # peers choose the values: keep it bounded
+        _ADDRESS_VERDICTS[key] = problem
+    return problem
+
+
+_ADDRESS_VERDICTS: dict[tuple[bytes, bool], str] = {}
+_ADDRESS_VERDICTS_LIMIT = 4096
+
+
+def _addresses_verdict(value: bytes, *, many: bool) -> str:
     if many and value.strip() == b"*":
         return ""
     # The common case, no quote and no comma, needs no scan.

@@ -15,6 +15,15 @@ which knows from the To tag that its own slot's previous process made that
 dialog and answers 200 OK (the call has ended, as the BYE asks) rather than
 481, which would turn a finished call into a failed one.
 
+With ``--nats URL`` each worker also joins a NATS cluster as node
+``sip-w<index>`` (:mod:`eventlib.remote`) and exports a ``dialogs`` actor. An
+in-dialog UDP request that reaches a worker that does not own its dialog (a
+BYE from another source port, hashed by the kernel to another socket) is
+forwarded, raw, with its source address: the To tag names the owning slot, and
+the owner routes it by Call-ID to the call's session, which answers from the
+owner's socket (the same address and port: SO_REUSEPORT). Forwarding is a
+``cast``, at most once, like UDP itself: the client's retransmission covers a loss.
+
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
 ``--drain`` seconds, then exits; the parent exits last (status 1 instead if
@@ -44,6 +53,7 @@ import structlog
 
 import eventlib
 from eventlib.green import subprocess
+from eventlib.mailbox import Actor
 from eventlib.supervisor import SupervisorError
 from eventlib.workers import (
     SharedSockets,
@@ -62,6 +72,7 @@ __all__ = ["WorkerSipServer", "run_pool_demo", "serve_pool", "start_pool", "work
 log = structlog.get_logger("sip_uas")
 
 _PARENT_FIELDS = ("udp_port", "tcp_port")  # the parent binds these; workers get sockets
+_SLOT_TAG = re.compile(rb"w(\d+)\.")
 _COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 
@@ -77,6 +88,60 @@ class WorkerSipServer(SipServer):
         self.draining: StopRequest | None = None
         self.orphan_byes = 0
         """BYEs answered for dialogs that died with this slot's previous process."""
+        self.node: Any = None
+        """This worker's eventlib.remote Node, when the pool runs with NATS."""
+        self.forwarded = 0
+        """In-dialog requests sent on to the worker that owns their dialog."""
+        self.forwarded_in = 0
+        """In-dialog requests other workers forwarded to this one."""
+        self._raw = b""
+        self._forwarding = False
+
+    # -- forwarding in-dialog requests to the owning worker ---------------------
+
+    def join_cluster(self, nats_url: str) -> None:
+        """Join NATS as node ``sip-w<index>`` and take forwarded requests (call from a proc)."""
+        from eventlib.remote import Node  # noqa: PLC0415 - only with --nats
+
+        node = Node(f"sip-w{self.index}", nats_url, heartbeat_interval=0.5)
+        self.node = node.start()
+        node.export("dialogs", _Dialogs.spawn(self))
+
+    def handle(self, data: bytes, endpoint: Any, peer: Any) -> None:
+        self._raw = data  # routing is synchronous: _route below may forward these bytes
+        super().handle(data, endpoint, peer)
+
+    def _route(self, request: Request, endpoint: Any, peer: Any) -> None:
+        owner = self._owner(request, endpoint)
+        if owner is None:
+            super()._route(request, endpoint, peer)
+            return
+        self.forwarded += 1
+        try:
+            self.node.ref(f"sip-w{owner}", "dialogs").cast([self._raw, peer[0], peer[1]])
+        except Exception as error:  # not connected: drop it, the client retransmits
+            log.warning("sip.forward_failed", owner=owner, error=repr(error))
+
+    def _owner(self, request: Request, endpoint: Any) -> int | None:
+        """The slot that owns this request's dialog, when it is another worker's."""
+        if self.node is None or self._forwarding or endpoint.reliable:
+            return None  # TCP: the connection is this worker's, answers must use it
+        tag = request.to_tag
+        if tag is None or request.call_id in self.calls:
+            return None
+        match = _SLOT_TAG.match(tag)
+        if match is None or int(match.group(1)) == self.index:
+            return None
+        return int(match.group(1))
+
+    def take_forwarded(self, data: bytes, peer: tuple[str, int]) -> None:
+        """Route a request another worker forwarded, as if this worker's socket got it."""
+        self.forwarded_in += 1
+        self._forwarding = True  # never forward it again: this is the owner, or nobody is
+        try:
+            self.handle(data, self._udp, peer)
+        finally:
+            self._forwarding = False
 
     def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
         request = self.draining
@@ -105,7 +170,24 @@ class WorkerSipServer(SipServer):
     def status(self) -> dict[str, Any]:
         """What the worker reports with each heartbeat: its counters and live calls."""
         counters = attrs.asdict(self.stats)
-        return {**counters, "active": len(self.calls), "orphan_byes": self.orphan_byes}
+        return {
+            **counters,
+            "active": len(self.calls),
+            "orphan_byes": self.orphan_byes,
+            "forwarded": self.forwarded,
+            "forwarded_in": self.forwarded_in,
+        }
+
+
+class _Dialogs(Actor):
+    """A worker's exported actor: takes in-dialog requests forwarded by other workers."""
+
+    def __init__(self, server: WorkerSipServer) -> None:
+        self.server = server
+
+    def handle(self, message: Any) -> None:
+        data, host, port = message
+        self.server.take_forwarded(data, (host, port))
 
 
 # -- the worker process ---------------------------------------------------------
@@ -116,6 +198,8 @@ def worker_main(argv: list[str] | None = None) -> None:
     from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415 - shared setup
 
     options = json.loads((sys.argv[1:] if argv is None else argv)[0])
+    if options.get("nats"):
+        _install_asyncio_reactor()  # eventlib.remote's client is asyncio: before any reactor
     worker = Worker.from_environ()
     configure_logging(logging.WARNING if options.get("quiet") else logging.INFO)
     config = Config(udp_port=None, tcp_port=None, **options["config"])
@@ -125,6 +209,8 @@ def worker_main(argv: list[str] | None = None) -> None:
         _quiet_injected_crashes()
     server = WorkerSipServer(config, worker.index)
     server.start_tree()
+    if options.get("nats"):
+        server.join_cluster(options["nats"])
     for kind, fd in worker.sockets.items():
         with socket.socket(fileno=fd) as sock:  # the server listens on a duplicate
             sock.setblocking(False)
@@ -144,8 +230,20 @@ def worker_main(argv: list[str] | None = None) -> None:
     log.info("sip_uas.draining", calls=len(server.calls), deadline=request.deadline)
     if not request.parent_gone and not server.wait_idle(request.deadline):
         log.warning("sip_uas.drain_deadline", calls_left=len(server.calls))
+    if server.node is not None:
+        server.node.stop()
     server.stop()
     worker.close()
+
+
+def _install_asyncio_reactor() -> None:
+    import asyncio  # noqa: PLC0415
+
+    from twisted.internet import asyncioreactor  # noqa: PLC0415
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    asyncioreactor.install(loop)  # type: ignore[no-untyped-call]
 
 
 # -- the parent -------------------------------------------------------------------
@@ -158,8 +256,13 @@ def start_pool(
     quiet: bool = False,
     drain_seconds: float = 5.0,
     heartbeat_interval: float = 1.0,
+    nats: str | None = None,
 ) -> tuple[WorkerPool, SharedSockets]:
-    """Open the shared ports and start ``count`` SIP workers on them (call from a proc)."""
+    """Open the shared ports and start ``count`` SIP workers on them (call from a proc).
+
+    With ``nats`` (a NATS server URL) the workers forward in-dialog requests to
+    the worker that owns the dialog.
+    """
     shared = SharedSockets(count, config.host, udp_port=config.udp_port, tcp_port=config.tcp_port)
     options = {
         "config": {
@@ -168,6 +271,7 @@ def start_pool(
             if name not in _PARENT_FIELDS
         },
         "quiet": quiet,
+        "nats": nats,
     }
     try:
         pool = WorkerPool(
@@ -202,7 +306,9 @@ def serve_pool(args: argparse.Namespace, config: Config) -> int:
     Returns 0 after a stop by signal, 1 if the pool gave up by itself (its
     restart intensity was reached: the workers keep failing).
     """
-    pool, shared = start_pool(args.workers, config, quiet=args.quiet, drain_seconds=args.drain)
+    pool, shared = start_pool(
+        args.workers, config, quiet=args.quiet, drain_seconds=args.drain, nats=args.nats
+    )
     stop = eventlib.Event()
 
     def stop_once(*_: Any) -> None:

@@ -69,3 +69,49 @@ def test_bounded_semaphore_acquire_with_a_free_permit_returns_true(virtual_clock
     sem = coros.semaphore(1, 2)
     assert sem.acquire(blocking) is True
     assert (sem.counter, sem.balance) == (0, -2)
+
+
+def test_bounded_semaphore_balance_through_waits_on_both_sides(virtual_clock):
+    """balance after an acquire that waited for a release, then a release that waited (-3, 3)."""
+    sem = coros.BoundedSemaphore(2, limit=3)
+    assert [sem.acquire(), sem.acquire()] == [True, True]
+    api.spawn(sem.release)
+    assert sem.acquire() is True
+    assert sem.balance == -3
+    for _ in range(3):
+        sem.release()
+    api.spawn(sem.acquire)
+    assert sem.release() is True
+    assert sem.balance == 3
+
+
+def _receive_or_time_out(q, outcome):
+    """Wait on ``q`` under an exc_after(0); send what it got, or 'timed out', to ``outcome``."""
+    api.exc_after(0, RuntimeError())
+    try:
+        outcome.send(q.wait())
+    except RuntimeError:
+        outcome.send("timed out")
+
+
+def test_queue_item_sent_to_a_waiter_that_times_out_goes_to_the_next_waiter(virtual_clock):
+    """Two waiters, the first times out as the item arrives: the second gets the item."""
+    q = coros.queue()
+    dying, waiting = coros.event(), coros.event()
+    api.spawn(_receive_or_time_out, q, dying)
+    api.spawn(lambda: waiting.send(q.wait()))
+    api.sleep(0)
+    q.send("hi")
+    assert (dying.wait(), waiting.wait()) == ("timed out", "hi")
+
+
+def test_queue_item_sent_to_two_waiters_that_time_out_stays_queued(virtual_clock):
+    """Both waiters time out as the item arrives: it stays in the queue for the next wait()."""
+    q = coros.queue()
+    first, second = coros.event(), coros.event()
+    api.spawn(_receive_or_time_out, q, first)
+    api.spawn(_receive_or_time_out, q, second)
+    api.sleep(0)
+    q.send("sent")
+    assert (first.wait(), second.wait()) == ("timed out", "timed out")
+    assert q.wait() == "sent"

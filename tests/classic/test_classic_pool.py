@@ -186,3 +186,19 @@ def test_generate_results_qsize_bounds_unread_results(virtual_clock):
 def test_coroutine_pool_of_coros_is_this_pool():
     """coros.CoroutinePool is eventlib.pool.Pool."""
     assert coros.CoroutinePool is Pool
+
+
+def test_execute_on_a_full_pool_waits_for_a_slot_then_runs_in_order(virtual_clock):
+    """Once the pool is full, execute() yields until a slot frees; functions run in call order."""
+    pool = Pool(max_size=2)
+    ran = []
+    pool.execute(ran.append, 1).wait()
+    api.sleep(0)
+    assert pool.free() == 2
+    pool.execute(ran.append, 2)
+    pool.execute(ran.append, 3)
+    assert (pool.free(), ran) == (0, [1])
+    pool.execute(ran.append, 4)
+    assert ran == [1, 2, 3]
+    api.sleep(0)
+    assert ran == [1, 2, 3, 4]

@@ -163,3 +163,19 @@ def test_fan_all_failed(virtual_clock):
 
     with pytest.raises(pools.AllFailed):
         pool.fan(block, [0, 1])
+
+
+def test_get_interrupted_while_waiting_leaves_the_pool_as_it_was(virtual_clock):
+    """A get() that gives up while waiting takes nothing: a later put() keeps the item free."""
+    pool = pools.TokenPool(max_size=1)
+    pool.get()
+
+    def give_up():
+        with pytest.raises(RuntimeError):
+            with api.timeout(0.1, RuntimeError()):
+                pool.get()
+
+    proc.spawn(give_up).wait()
+    assert pool.waiting() == 0
+    pool.put("wakeup")
+    assert pool.get() == "wakeup"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eventlib import api, proc
+from eventlib import api, coros, proc
 
 
 def test_kill_of_an_unstarted_proc_then_unlink_raises_nothing(virtual_clock):
@@ -44,3 +44,15 @@ def test_kill_of_a_started_proc_then_unlink_raises_nothing(virtual_clock):
     p.unlink()
     api.sleep(0)
     assert p.dead
+
+
+def test_kill_of_an_unstarted_proc_from_main_loop_notifies_links_on_the_next_turn(virtual_clock):
+    """Killed from MAIN_LOOP (a Twisted callback), an unstarted proc's links still fire."""
+    done = coros.event()
+    p = proc.Proc()
+    api.get_hub().schedule_soon(p.kill)  # runs before the start that run() queues
+    p.run(api.sleep, 10)
+    p.link(done)
+    with pytest.raises(proc.ProcExit), api.timeout(1):
+        done.wait()
+    assert p.greenlet is None

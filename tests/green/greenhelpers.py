@@ -57,6 +57,19 @@ class Heartbeat:
         self.ticks.append(time.monotonic())
         self._timer = schedule_call_global(self.interval, self._tick)
 
+    def wait_for_ticks(self, count=20, timeout=10.0):
+        """Park the calling proc until the timer has fired ``count`` more times.
+
+        Counts ticks instead of measuring gaps: a reactor blocked by the code under test
+        cannot fire them at all, however slowly a loaded machine schedules this process.
+        """
+        target = len(self.ticks) + count
+        deadline = time.monotonic() + timeout
+        while len(self.ticks) < target:
+            fired = count - (target - len(self.ticks))
+            assert time.monotonic() < deadline, f"the timer fired {fired} of {count} times"
+            sleep(self.interval)
+
     def assert_kept_ticking(self, start, end):
         """The timer fired during [start, end] with no gap longer than MAX_TIMER_GAP."""
         inside = [t for t in self.ticks if start <= t <= end]

@@ -188,3 +188,28 @@ def test_asyncio_mix_example_runs():
     assert completed.returncode == 0, completed.stderr
     assert "lengths: [8, 2, 7]" in completed.stdout
     assert "awaiting procs: 45" in completed.stdout
+
+
+def test_close_ends_main_loop_parked_inside_a_twisted_timed_call():
+    """hub.close() returns when MAIN_LOOP last switched out from a Twisted timed call.
+
+    A sleep's timer wakes the main greenlet from inside Twisted's runUntilCurrent,
+    whose error handler swallows the GreenletExit that close() throws; the asyncio
+    loop must stop by itself instead of running forever.
+    """
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-c",
+            PRELUDE + "eventlib.sleep(0.01)\neventlib.get_hub().close()\nprint('closed')\n",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["closed"]
+    assert "GreenletExit" not in completed.stderr

@@ -142,7 +142,8 @@ def http(url, cookie=None, method="GET", data=None, headers=None):
         with opener.open(request, timeout=10) as response:
             return response.status, response.headers, response.read(200)
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        with error:  # an HTTPError holds the response's socket
+            return error.code, error.headers, error.read()
 
 
 def login(program):
@@ -238,7 +239,15 @@ def test_login_link_works_once(program):
     assert b"already used" in body
 
 
-@pytest.mark.parametrize("cookie", [None, "eventlib_observer=wrong"])
+@pytest.mark.parametrize("code", ["", "wrong", "x" * 32])
+def test_a_wrong_login_code_is_refused(program, code):
+    """A login link with a made-up or missing code sets no cookie."""
+    status, headers, _ = http(program.base + f"/login?once={code}")
+    assert status == 403
+    assert headers["Set-Cookie"] is None
+
+
+@pytest.mark.parametrize("cookie", [None, "eventlib_observer=wrong", "eventlib_observer=\xe9t\xe9"])
 @pytest.mark.parametrize("path", ["/", "/events", "/api/proc?id=1", "/static/app.js"])
 def test_missing_or_wrong_cookie_is_refused(program, cookie, path):
     """The page, the event stream, the API and the assets refuse a missing or wrong session."""

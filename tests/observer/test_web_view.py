@@ -7,7 +7,7 @@ import pytest
 
 import eventlib
 from eventlib.observer import serve
-from eventlib.observer._web import PAGE_SIZE, WebView, _Stream
+from eventlib.observer._web import LOGIN_TTL, PAGE_SIZE, SESSION_TTL, WebView, _Stream
 from eventlib.supervisor import ChildSpec, DynamicSupervisor, Supervisor
 
 
@@ -184,3 +184,62 @@ def test_idle_web_connections_are_closed(virtual_clock, tmp_path):
         virtual_clock.advance(1.0)
         assert idle.recv(100) == b""
     server.stop()
+
+
+class CookieRequest:
+    def __init__(self, cookie):
+        self.cookie = cookie
+
+    def getCookie(self, name):
+        return self.cookie
+
+
+def test_login_links_expire(view, virtual_clock):
+    """A login link not used within LOGIN_TTL seconds no longer logs in."""
+    view.metrics.stop()  # no sampling through the long wait
+    code = view.login_link().split("once=", 1)[1]
+    virtual_clock.advance(LOGIN_TTL + 1)
+    assert view._redeem(code) is None
+
+
+def test_sessions_expire(view, virtual_clock):
+    """A browser session ends after SESSION_TTL seconds."""
+    view.metrics.stop()
+    session_id = view._redeem(view.login_link().split("once=", 1)[1])
+    request = CookieRequest(session_id.encode())
+    assert view.session_of(request) is not None
+    virtual_clock.advance(SESSION_TTL + 1)
+    assert view.session_of(request) is None
+
+
+def raw_get(family, address, host_header):
+    """The status line of a bare HTTP GET / sent with the given Host header."""
+    from eventlib.green import socket
+
+    with socket.socket(family, socket.SOCK_STREAM) as conn:
+        conn.connect(address)
+        conn.sendall(f"GET / HTTP/1.0\r\nHost: {host_header}\r\n\r\n".encode())
+        data = b"".join(iter(lambda: conn.recv(65536), b""))
+    return data.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("host", "family_name", "good_host"),
+    [("127.0.0.1", "AF_INET", "127.0.0.1:{port}"), ("::1", "AF_INET6", "[::1]:{port}")],
+)
+def test_the_view_answers_only_its_own_host_name(
+    virtual_clock, tmp_path, host, family_name, good_host
+):
+    """On 127.0.0.1 or ::1, a request naming the view's address gets an answer; another is 421."""
+    from eventlib.green import socket
+
+    server = serve(host=host, state_dir=tmp_path / "state", profile=False)
+    view = server.open_web()
+    try:
+        family = getattr(socket, family_name)
+        address = (host, view.port)
+        assert view.url.startswith(f"http://{good_host.format(port=view.port)}")
+        assert b" 403 " in raw_get(family, address, good_host.format(port=view.port))
+        assert b" 421 " in raw_get(family, address, f"rebound.example:{view.port}")
+    finally:
+        server.stop()

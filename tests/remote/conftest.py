@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import shutil
 import signal
 import socket
@@ -148,30 +149,57 @@ class Peer:
                 self.kill()
 
 
+def spawn_peer(url: str, names: tuple[str, ...], *, green: bool) -> Peer:
+    """Run peer.py and wait for its ``ready`` (a green read inside a test, else a blocking one)."""
+    name = unique("peer")
+    command = [sys.executable, str(PEER), url, name, *names]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    peer = Peer(process, name)
+    line = _read_line(process, 30) if green else _read_line_blocking(process, 30)
+    if line != b"ready\n":
+        peer.kill()
+        raise RuntimeError(f"peer {name} did not start: {line!r}")
+    return peer
+
+
 @pytest.fixture
 def start_peer(nats_server: NatsServer) -> Iterator[Callable[..., Peer]]:
-    """``start_peer(*names, server=nats_server)`` runs peer.py and waits for ``ready``."""
+    """``start_peer(*names, server=nats_server)``: a peer of this test's own, stopped after it."""
     peers: list[Peer] = []
 
     def start(*names: str, server: NatsServer = nats_server) -> Peer:
-        name = unique("peer")
-        process = subprocess.Popen(
-            [sys.executable, str(PEER), server.url, name, *names],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        peer = Peer(process, name)
+        peer = spawn_peer(server.url, names, green=True)
         peers.append(peer)
-        assert process.stdout is not None
-        line = _read_line(process, timeout=30)
-        if line != b"ready\n":
-            peer.kill()
-            raise RuntimeError(f"peer {name} did not start: {line!r}")
         return peer
 
     yield start
     for peer in peers:
         peer.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_peer(nats_server: NatsServer, request: pytest.FixtureRequest) -> Iterator[Peer]:
+    """One peer for a module's tests that leave it as they found it (no kill, no stop)."""
+    if selected_reactor(request.config) != "asyncio":
+        pytest.skip("eventlib.remote needs Twisted's asyncio reactor: --eventlib-reactor=asyncio")
+    peer = spawn_peer(nats_server.url, (), green=False)
+    yield peer
+    peer.stop()
+
+
+def _read_line_blocking(process: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """Read the peer's first line, outside any test's hub (a module-scoped fixture)."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    line = b""
+    deadline = time.monotonic() + timeout
+    while not line.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 1) if ready else b""
+        if not chunk:
+            break
+        line += chunk
+    return line
 
 
 def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
@@ -190,6 +218,10 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return line
 
 
+# Fast heartbeats, with room for a loaded machine: a node is down after 1.1 s of silence.
+HEARTBEATS = {"heartbeat_interval": 0.2, "heartbeat_misses": 5}
+
+
 def node_options(**overrides: Any) -> dict[str, Any]:
     """Node options of the tests: fast heartbeats, the APP account's disconnect events."""
-    return {"heartbeat_interval": 0.1, "system_account": "APP", **overrides}
+    return {**HEARTBEATS, "events_account": "APP", **overrides}

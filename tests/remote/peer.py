@@ -1,9 +1,10 @@
 """A node in its own OS process, for the remote tests: ``python peer.py URL NODE [NAME...]``.
 
 It exports ``echo`` (replies with the message), ``fail`` (raises ValueError),
-``slow`` (sleeps ``message`` seconds, then replies) and ``collect`` (keeps casts;
-a call ``"get"`` returns them), registers each NAME cluster-wide for ``echo``,
-prints ``ready`` and serves until killed or its stdin closes.
+``slow`` (sleeps ``message`` seconds, then replies) and ``collect`` (keeps the
+value of each cast ``[key, value]``; a call ``["get", key]`` returns a key's
+values), registers each NAME cluster-wide for ``echo``, prints ``ready`` and
+serves until killed or its stdin closes.
 """
 
 from __future__ import annotations
@@ -41,25 +42,28 @@ class Slow(Actor):
 
 class Collect(Actor):
     def on_start(self):
-        self.seen = []
+        self.seen = {}
 
     def handle(self, message):
-        if message == "get":
-            return self.seen
-        self.seen.append(message)
+        key, value = message
+        if key == "get":
+            return self.seen.get(value, [])
+        self.seen.setdefault(key, []).append(value)
         return None
 
 
 def main() -> None:
     url, name, *names = sys.argv[1:]
-    node = Node(name, url, heartbeat_interval=0.1, system_account="APP").start()
+    node = Node(name, url, heartbeat_interval=0.2, heartbeat_misses=5, events_account="APP")
+    node.start()
     node.export("echo", Echo.spawn())
     node.export("fail", Fail.spawn())
     node.export("slow", Slow.spawn())
     node.export("collect", Collect.spawn())
     for registered in names:
         node.register(registered, "echo")
-    print("ready", flush=True)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     while green_os.read(sys.stdin.fileno(), 1):
         pass
     node.stop()

@@ -11,7 +11,12 @@ from siphelpers import Recorder, request
 import eventlib
 from examples.sip_uas import InjectedCrash, SipServer
 from examples.sip_uas import sdp as sdp_module
-from examples.sip_uas.message import _KNOWN_LIMIT, _KNOWN_NAMES
+from examples.sip_uas.message import (
+    _ADDRESS_VERDICTS,
+    _ADDRESS_VERDICTS_LIMIT,
+    _KNOWN_LIMIT,
+    _KNOWN_NAMES,
+)
 
 pytestmark = pytest.mark.eventlib(time_limit=60)
 
@@ -142,3 +147,4 @@ def test_every_per_call_structure_returns_to_baseline_after_the_timers(virtual_c
     assert server.stats.completed == 120
     assert len(sdp_module._CACHE) <= sdp_module._CACHE_LIMIT
     assert len(_KNOWN_NAMES) <= _KNOWN_LIMIT
+    assert len(_ADDRESS_VERDICTS) <= _ADDRESS_VERDICTS_LIMIT

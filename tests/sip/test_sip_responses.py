@@ -253,3 +253,24 @@ def test_a_bad_config_value_is_refused_at_once_naming_the_field(field, value):
 
     with pytest.raises(ValueError, match=f"Config.{field} must be"):
         Config(**{field: value})
+
+
+def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_clock):
+    """If the supervisor cannot start the call's session: 500 with a To tag, call.ended once."""
+    server = _server()
+    sink = Recorder()
+
+    def refuse(call: object) -> None:
+        raise RuntimeError("no session today")
+
+    try:
+        server.sessions.start_child = refuse
+        with structlog.testing.capture_logs() as logs:
+            server.handle(request(), sink, PEER)
+            assert server.wait_idle(1)
+        assert sink.codes == [500]
+        assert _to_tag(sink.sent[0])
+        [line] = [entry for entry in logs if entry["event"] == "call.ended"]
+        assert line["outcome"] == "start_failed"
+    finally:
+        server.stop()

@@ -74,6 +74,7 @@ def test_ack_stops_the_retransmissions(virtual_clock):
         server.stop()
 
 
+@pytest.mark.load
 def test_flood_of_unacked_invites_is_capped_and_frees_everything(virtual_clock):
     """20,000 fresh INVITEs that never ACK: sessions capped, 503s, then back to zero and memory."""
     cap = 1000

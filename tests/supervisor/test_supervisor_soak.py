@@ -57,6 +57,7 @@ class Sessions:
             proc.throw(Killed())
 
 
+@pytest.mark.load
 @pytest.mark.eventlib(time_limit=60)
 def test_ten_thousand_sessions_survive_random_kills_and_leave_nothing_behind(
     virtual_clock, hub_errors

@@ -268,3 +268,43 @@ def test_a_test_argument_named_function_is_passed_through(pytester):
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+REACTOR_TEST = """
+def test_reactor(real_reactor):
+    print("reactor:", type(real_reactor).__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "reactor"),
+    [
+        ((), "", "EPollReactor"),
+        (("--eventlib-reactor=asyncio",), "", "AsyncioSelectorReactor"),
+        ((), "[pytest]\neventlib_reactor = asyncio\n", "AsyncioSelectorReactor"),
+        (("--eventlib-reactor=default",), "[pytest]\neventlib_reactor = asyncio\n", "EPollReactor"),
+    ],
+)
+def test_reactor_option_picks_the_reactor(pytester, args, ini, reactor):
+    """--eventlib-reactor (or the eventlib_reactor ini option) picks the installed reactor."""
+    if ini:
+        pytester.makeini(ini)
+    result = run(pytester, REACTOR_TEST, "-s", *args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*reactor: {reactor}*"])
+
+
+def test_bad_reactor_name_in_the_ini_file_is_a_usage_error(pytester):
+    """An unknown eventlib_reactor value stops the run with the choices."""
+    pytester.makeini("[pytest]\neventlib_reactor = uvloop\n")
+    result = run(pytester, REACTOR_TEST)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*eventlib_reactor = 'uvloop': choose one of default, asyncio*"])
+
+
+def test_asyncio_reactor_after_another_reactor_was_installed_is_a_usage_error(pytester):
+    """A conftest that installed the default reactor first makes the option fail clearly."""
+    pytester.makeconftest("from twisted.internet import reactor\n")
+    result = run(pytester, REACTOR_TEST, "--eventlib-reactor=asyncio")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*EPollReactor is installed already*"])

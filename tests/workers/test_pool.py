@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import sys
 
 import pytest
 import structlog
 from pool_helpers import Client, client_of, echo_command, echo_pool, wait_for
 
-from eventlib.hub import get_hub
+from eventlib.green import subprocess
+from eventlib.hub import get_hub, sleep
 from eventlib.observer import snapshot
-from eventlib.proc import ExitReason
+from eventlib.proc import ExitReason, spawn
 from eventlib.supervisor import (
     ChildSpec,
+    Killed,
     RestartIntensityExceeded,
     Supervisor,
     SupervisorStartError,
@@ -27,6 +31,7 @@ from eventlib.workers import (
     WorkerStartError,
     WorkerUnresponsive,
 )
+from eventlib.workers._channel import Channel
 
 pytestmark = pytest.mark.eventlib(time_limit=60)
 
@@ -284,3 +289,28 @@ def test_rolling_restart_leaves_a_slot_whose_temporary_worker_ended(real_reactor
         pool.rolling_restart()
         assert [(w.index, w.generation) for w in pool.workers()] == [(1, 1)]
         assert second.process.returncode == 0
+
+
+def test_a_worker_stopped_right_after_its_start_is_stopped_not_leaked(real_reactor):
+    """A stop queued behind a (re)start reaches a worker proc that has barely started:
+    its process is still stopped and reaped."""
+    with echo_pool(1) as pool:
+        pool.terminate_child("worker-0")
+        restarter = spawn(pool.restart_child, "worker-0")
+        sleep(0)  # the restart request is queued; the stop goes right behind it
+        pool.stop()
+        worker = restarter.wait()
+        assert isinstance(worker, WorkerProc)
+        assert worker.process.returncode == 0
+
+
+def test_a_worker_proc_killed_before_it_ever_ran_still_kills_its_process(real_reactor):
+    """The safety net: a WorkerProc finished before it started SIGKILLs and reaps its process."""
+    with echo_pool(1) as pool:
+        parent_end, child_end = socket.socketpair()
+        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        child_end.close()
+        proc = WorkerProc(pool, 7, 0, process, Channel(parent_end))
+        proc.throw(Killed())  # not started yet: it finishes at once, without running
+        assert proc.dead
+        assert process.wait(10) == -signal.SIGKILL

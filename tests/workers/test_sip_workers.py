@@ -57,6 +57,7 @@ def _finish_sipp(process: Any) -> tuple[int, int, str]:
     return int(counts.get("Successful call", -1)), int(counts.get("Failed call", -1)), text[-3000:]
 
 
+@pytest.mark.load
 def test_sipp_at_500_cps_through_2_workers_one_killed_mid_run_fails_no_call(
     real_reactor, hub_errors, tmp_path
 ):
@@ -251,5 +252,6 @@ def test_sighup_to_the_sip_parent_replaces_every_worker_one_at_a_time():
     assert not after & before, errors
     assert process.returncode == 0, errors
     assert "sip_uas.rolling_restart_done" in errors
-    assert not [worker for worker in workers if not process_gone(worker)]
+    left = [worker for worker in workers if not process_gone(worker)]
+    assert not left, [(w, Path(f"/proc/{w.pid}/stat").read_text()) for w in left]
     assert output.count("stopped restarts=0") == 2, output  # restart_child is not counted
