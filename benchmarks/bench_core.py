@@ -66,13 +66,16 @@ def _measure(benchmarks, n, repeat, run=lambda result: result):
     best = dict.fromkeys(benchmarks, math.inf)
     for name, fn in benchmarks.items():
         _check(run(fn(min(n, WARMUP_N))), min(n, WARMUP_N))
+        runs = []
         for _ in range(repeat):
             gc.collect()
             start = time.perf_counter()
             result = run(fn(n))
-            best[name] = min(best[name], time.perf_counter() - start)
+            runs.append((time.perf_counter() - start) / n * 1e6)
             _check(result, n)
-    return {name: seconds / n * 1e6 for name, seconds in best.items()}
+        best[name] = min(runs)
+        harness.record_runs(name, runs)
+    return best
 
 
 # --- workers ---------------------------------------------------------------------------
@@ -229,15 +232,21 @@ def report(reports, n, repeat):
             return results["eventlib"][bench] / results[peer][bench]
         return None
 
-    print(f"bench_core: N={n}, best of {repeat}, Python {platform.python_version()}")
-    print(f"{'benchmark':<14} {'library':<16} {'µs/op':>8}   eventlib/peer")
+    print(
+        f"bench_core: N={n}, best of {repeat} (spread: worst/best), "
+        f"Python {platform.python_version()}"
+    )
+    print(f"{'benchmark':<14} {'library':<16} {'µs/op':>8} {'spread':>7}   eventlib/peer")
     for bench in BENCHMARKS:
         for r in reports:
             lib = r["library"]
             if lib in results:
                 rat = ratio(lib, bench)
                 shown = "n/a" if rat is None else f"{rat:.2f}"
-                print(f"{bench:<14} {lib:<16} {results[lib][bench]:>8.2f}   {shown:>6}")
+                spread = harness.spread(r, bench) or float("nan")
+                print(
+                    f"{bench:<14} {lib:<16} {results[lib][bench]:>8.2f} {spread:>7.2f}   {shown:>6}"
+                )
             elif "skipped" in r:
                 print(f"{bench:<14} {lib:<16} skipped ({r['skipped']})")
             else:

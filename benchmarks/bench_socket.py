@@ -23,7 +23,6 @@ The exit status is 1 if a worker failed.
 import argparse
 import gc
 import json
-import math
 import platform
 import sys
 import time
@@ -93,14 +92,15 @@ def _measure(run, n, repeat):
     for name, connections in BENCHMARKS:
         rounds = n // connections * connections
         _check(run(min(rounds, WARMUP_N), connections), min(rounds, WARMUP_N))
-        best = math.inf
+        runs = []
         for _ in range(repeat):
             gc.collect()
             start = time.perf_counter()
             echoed = run(rounds, connections)
-            best = min(best, time.perf_counter() - start)
+            runs.append((time.perf_counter() - start) / rounds * 1e6)
             _check(echoed, rounds)
-        results[name] = best / rounds * 1e6
+        results[name] = min(runs)
+        harness.record_runs(name, runs)
     return results
 
 
@@ -164,10 +164,13 @@ def report(reports, n, repeat):
         return None
 
     print(
-        f"bench_socket: N={n} round trips of {len(MESSAGE)} bytes, best of {repeat}, "
+        f"bench_socket: N={n} round trips of {len(MESSAGE)} bytes, best of {repeat} "
+        "(spread: worst/best), "
         f"Python {platform.python_version()}"
     )
-    print(f"{'benchmark':<10} {'library':<10} {'µs/rt':>8} {'rt/s':>9}   eventlib/peer")
+    print(
+        f"{'benchmark':<10} {'library':<10} {'µs/rt':>8} {'rt/s':>9} {'spread':>7}   eventlib/peer"
+    )
     ratios = []
     for bench, _connections in BENCHMARKS:
         for r in reports:
@@ -176,7 +179,11 @@ def report(reports, n, repeat):
                 micros = results[lib][bench]
                 rat = ratio(lib, bench)
                 shown = "n/a" if rat is None else f"{rat:.2f}"
-                print(f"{bench:<10} {lib:<10} {micros:>8.2f} {1e6 / micros:>9.0f}   {shown:>6}")
+                spread = harness.spread(r, bench) or float("nan")
+                print(
+                    f"{bench:<10} {lib:<10} {micros:>8.2f} {1e6 / micros:>9.0f} {spread:>7.2f}"
+                    f"   {shown:>6}"
+                )
                 if lib != "eventlib" and rat is not None:
                     ratios.append({"benchmark": bench, "peer": lib, "ratio": rat})
             elif "skipped" in r:

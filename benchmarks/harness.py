@@ -26,6 +26,27 @@ def library_version(lib: str) -> str:
     return importlib.metadata.version(lib.removeprefix("asyncio+"))
 
 
+RANGES: dict[str, list[float]] = {}
+"""Worker side: the lowest and highest value each measure took over its runs."""
+
+
+def record_runs(measure: str, values: list[float]) -> None:
+    """Worker side: remember the range of ``values`` (one per run) of ``measure``."""
+    RANGES[measure] = [min(values), max(values)]
+
+
+def merge_ranges(first: dict[str, Any], second: dict[str, Any]) -> dict[str, list[float]]:
+    """The ranges of two reports of one library, taken together."""
+    a, b = first.get("ranges", {}), second.get("ranges", {})
+    return {m: [min(a[m][0], b[m][0]), max(a[m][1], b[m][1])] for m in a if m in b}
+
+
+def spread(report: dict[str, Any], measure: str) -> float | None:
+    """Worst over best of ``measure``'s runs in ``report`` (1.00: every run alike)."""
+    low_high = report.get("ranges", {}).get(measure)
+    return None if not low_high else low_high[1] / low_high[0]
+
+
 def run_worker(workers: dict[str, Callable[..., Any]], lib: str, *args: Any) -> None:
     """Worker side: measure ``lib`` and print its one JSON line."""
     try:
@@ -33,7 +54,8 @@ def run_worker(workers: dict[str, Callable[..., Any]], lib: str, *args: Any) -> 
     except ModuleNotFoundError as exc:
         print(json.dumps({"library": lib, "skipped": f"not installed: {exc.name}"}))
         return
-    print(json.dumps({"library": lib, "version": library_version(lib), "results": results}))
+    line = {"library": lib, "version": library_version(lib), "results": results}
+    print(json.dumps(line | {"ranges": RANGES}))
 
 
 def spawn_worker(script: str, lib: str, options: dict[str, Any]) -> dict[str, Any]:

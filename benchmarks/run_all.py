@@ -38,8 +38,10 @@ def machine_info() -> list[str]:
     if meminfo.exists():
         kib = int(meminfo.read_text().split()[1])
         memory = f"{kib / 1024 / 1024:.1f} GiB"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     return [
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- load average (1, 5, 15 min) at the end: {load}",
         f"- python: {platform.python_implementation()} {platform.python_version()}",
         f"- platform: {platform.platform()}",
         f"- cpu: {cpu} x {os.cpu_count()}",
@@ -64,8 +66,21 @@ def run_benchmark(script: Path, quick: bool) -> dict | None:
         return json.loads(out.read_text())
 
 
+def spreads_of(entry: dict) -> dict[str, float]:
+    """Worst/best of each measure of one library's entry (``spread``, or ``ranges`` low/high)."""
+    if "spread" in entry:
+        return {m: v for m, v in entry["spread"].items() if v is not None}
+    return {m: high / low for m, (low, high) in entry.get("ranges", {}).items() if low}
+
+
+def shown_spread(spreads: dict[str, float], measure: str) -> str:
+    value = spreads.get(measure)
+    return "-" if value is None else f"{value:.2f}"
+
+
 def rows_for(name: str, data: dict) -> list[str]:
     libraries = {entry["library"]: entry.get("results") or {} for entry in data["libraries"]}
+    spreads = {entry["library"]: spreads_of(entry) for entry in data["libraries"]}
     units = data.get("units", {})
     ours = libraries.get("eventlib", {})
     rows = []
@@ -73,18 +88,23 @@ def rows_for(name: str, data: dict) -> list[str]:
         if value is None:
             continue
         unit = units.get(measure, "µs")
+        ours_spread = shown_spread(spreads.get("eventlib", {}), measure)
         peers = [(peer, res.get(measure)) for peer, res in libraries.items() if peer != "eventlib"]
         peers = [(peer, v) for peer, v in peers if v is not None]
         if not peers:
-            rows.append(f"| {name} | {measure} | {value:.2f} {unit} | - | - | - |")
+            rows.append(
+                f"| {name} | {measure} | {value:.2f} {unit} | {ours_spread} | - | - | - | - |"
+            )
         for peer, peer_value in peers:
             ratio = value / peer_value if peer_value else float("nan")
             cells = [
                 name,
                 measure,
                 f"{value:.2f} {unit}",
+                ours_spread,
                 peer,
                 f"{peer_value:.2f}",
+                shown_spread(spreads.get(peer, {}), measure),
                 f"{ratio:.2f}",
             ]
             rows.append("| " + " | ".join(cells) + " |")
@@ -108,12 +128,17 @@ def main() -> None:
         "# Benchmark results",
         "",
         "Produced by `make bench` (`benchmarks/run_all.py`). Each library ran in its own",
-        "subprocess; values are best-of-N. For times (µs), *eventlib / peer* below 1.00",
-        "means eventlib is faster; for rates (marked higher is better), above 1.00 means",
-        "eventlib does more.",
+        "subprocess; values are best-of-N, *spread* is worst / best of those N runs. For",
+        "times (µs), *eventlib / peer* below 1.00 means eventlib is faster; for rates",
+        "(marked higher is better), above 1.00 means eventlib does more. The machine was",
+        "shared with other work (load average below): compare ratios within a run rather",
+        "than absolute values across runs.",
         "",
-        "| benchmark | measure | eventlib | peer | peer value | eventlib / peer |",
-        "|---|---|---|---|---|---|",
+        (
+            "| benchmark | measure | eventlib | spread | peer | peer value | spread "
+            "| eventlib / peer |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "## Machine",

@@ -22,6 +22,7 @@ from eventlib import debug  # noqa: F401 - turns the block detector on if EVENTL
 from eventlib.hub import (
     BlockingInMainLoopError,
     get_hub,
+    install_reactor,
     schedule_call_global,
     schedule_call_local,
     sleep,
@@ -81,6 +82,7 @@ __all__ = [
     "current_proc",
     "get_hub",
     "getcurrent",
+    "install_reactor",
     "kill",
     "killall",
     "run",

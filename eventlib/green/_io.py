@@ -7,7 +7,7 @@ import os
 
 from eventlib.hub import Waiter, check_not_main_loop, get_hub, peek_hub
 
-__all__ = ["closed_error", "deadline_after", "notify_closed", "wait_fd"]
+__all__ = ["closed_error", "deadline_after", "notify_closed", "release_fd", "wait_fd"]
 
 
 def closed_error() -> OSError:
@@ -24,6 +24,15 @@ def notify_closed(fileno: int) -> None:
         hub.notify_fd_closed(fileno, closed_error())
 
 
+def release_fd(fileno: int) -> None:
+    """Drop the reactor registration kept for ``fileno`` (before it is given away or closed)."""
+    if fileno < 0:
+        return
+    hub = peek_hub()
+    if hub is not None:
+        hub.release_fd(fileno)
+
+
 def deadline_after(timeout: float | None) -> float | None:
     """The hub-clock time ``timeout`` seconds from now (None: no deadline)."""
     if timeout is None:
@@ -37,13 +46,15 @@ def wait_fd(
     read: bool,
     deadline: float | None,
     timeout_exc: BaseException | None = None,
+    keep: bool = False,
 ) -> None:
     """Park until ``fileno`` is readable (``read``) or writable, or ``deadline`` passes.
 
     Like :func:`eventlib.hub.trampoline`, with a deadline on the hub's clock,
     and a hang-up or error that the reactor sees on the descriptor (a refused
     connect, a reset peer) counts as ready: the caller's next system call
-    reports the real error, as it would with the stdlib.
+    reports the real error, as it would with the stdlib. With ``keep``, a read
+    registration stays with the reactor after the wait (see ``Hub.wait_fd``).
 
     Raises:
         TimeoutError: the deadline passed: ``timeout_exc``, by default the
@@ -61,7 +72,7 @@ def wait_fd(
         if remaining <= 0:
             raise timeout_exc
     waiter = Waiter(hub)
-    hub.wait_fd(fileno, read=read, write=not read, waiter=waiter)
+    hub.wait_fd(fileno, read=read, write=not read, waiter=waiter, keep=keep)
     timer = None
     try:
         if deadline is not None:

@@ -18,7 +18,7 @@ import socket as _stdlib_socket
 from collections.abc import Callable
 from typing import Any
 
-from eventlib.green._io import closed_error, deadline_after, notify_closed, wait_fd
+from eventlib.green._io import closed_error, deadline_after, notify_closed, release_fd, wait_fd
 from eventlib.green._resolver import getaddrinfo, is_numeric_host
 
 __all__ = [
@@ -114,7 +114,9 @@ class GreenSocket(_stdlib_socket.socket):
         deadline = deadline_after(self._green_timeout)
         fileno = _c_fileno(self)
         while True:
-            wait_fd(fileno, read=read, deadline=deadline)
+            # A read registration stays with the reactor while the socket lives:
+            # the next wait on a busy connection then costs no system call.
+            wait_fd(fileno, read=read, deadline=deadline, keep=read)
             try:
                 return method(self, *args)
             except BlockingIOError:
@@ -264,9 +266,21 @@ class GreenSocket(_stdlib_socket.socket):
     # -- closing -------------------------------------------------------------------
 
     def _real_close(self, _ss: Any = _ss) -> None:
-        # Wake whoever waits on the descriptor before it goes (and may be reused).
+        # Wake whoever waits on the descriptor and drop its registration before it
+        # goes (and its number may be reused).
         notify_closed(_c_fileno(self))
         _ss.close(self)
+
+    def detach(self) -> int:
+        """Give the descriptor away, dropping the reactor registration this socket kept."""
+        release_fd(_c_fileno(self))
+        return super().detach()
+
+    def __del__(self, _ss_del: Any = _ss.__del__) -> None:  # type: ignore[attr-defined]
+        # Collected unclosed: drop the kept registration while the descriptor is
+        # still open, then let the stdlib warn (ResourceWarning) and close it.
+        release_fd(_c_fileno(self))
+        _ss_del(self)
 
 
 def _c_send_or_zero(sock: GreenSocket, data: memoryview, flags: int) -> int:

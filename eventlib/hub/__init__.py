@@ -24,12 +24,15 @@ from eventlib.hub._errors import (
     WrongThreadError,
 )
 from eventlib.hub._hub import Hub, check_not_main_loop
+from eventlib.hub._reactors import REACTOR_CHOICES, REACTOR_ENV, install_reactor
 from eventlib.hub._state import get_hub, known_hubs, peek_hub, set_hub, use_hub
 from eventlib.hub._timer import Timer
 from eventlib.hub._virtual import VirtualClockReactor
 from eventlib.hub._waiter import Waiter, exception_from_throw_args, raise_throw_args
 
 __all__ = [
+    "REACTOR_CHOICES",
+    "REACTOR_ENV",
     "BlockingInMainLoopError",
     "DeadlockError",
     "Hub",
@@ -48,6 +51,7 @@ __all__ = [
     "exception_from_throw_args",
     "get_fileno",
     "get_hub",
+    "install_reactor",
     "known_hubs",
     "peek_hub",
     "raise_throw_args",

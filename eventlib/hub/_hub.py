@@ -14,6 +14,7 @@ from zope.interface import implementer
 
 from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
+from eventlib.hub._reactors import reactor_from_env
 from eventlib.hub._timer import Timer
 from eventlib.log import report_error
 
@@ -47,6 +48,9 @@ def _root_greenlet() -> Greenlet:
 
 
 def _default_reactor() -> Any:
+    chosen = reactor_from_env()  # EVENTLIB_REACTOR, if set
+    if chosen is not None:
+        return chosen
     from twisted.internet import reactor  # noqa: PLC0415 - installs the default only when needed
 
     return reactor
@@ -167,13 +171,14 @@ class Hub:
 
     def _posix_loop(self, reactor: Any) -> None:
         ready = self._ready
+        iterate = _epoll_iteration(reactor) or reactor.doIteration
         while reactor._started and not self._closed:
             reactor.runUntilCurrent()
             if ready:
                 self._drain()
             # reactor.stop() called by a proc takes effect in the next runUntilCurrent.
             busy = ready or reactor._justStopped or not reactor.running
-            reactor.doIteration(0 if busy else reactor.timeout())
+            iterate(0 if busy else reactor.timeout())
 
     def _arm(self) -> None:
         self._armed = True
@@ -306,12 +311,19 @@ class Hub:
 
     # -- descriptors -------------------------------------------------------
 
-    def wait_fd(self, fileno: int, *, read: bool, write: bool, waiter: Any) -> None:
+    def wait_fd(
+        self, fileno: int, *, read: bool, write: bool, waiter: Any, keep: bool = False
+    ) -> None:
         """Register ``waiter`` to be woken when ``fileno`` is readable/writable.
 
         Each direction of a descriptor has at most one waiter: a second
         simultaneous read (or write) wait on the same descriptor is a bug in
         the caller and raises RuntimeError.
+
+        With ``keep``, the descriptor stays registered for reading with the
+        reactor after the wait ends, so the next read wait costs no system
+        call; the owner of the descriptor must call :meth:`release_fd` (or
+        :meth:`notify_fd_closed`) before the descriptor is closed or given away.
         """
         watch = self._fd_watches.get(fileno)
         if watch is None:
@@ -322,10 +334,16 @@ class Hub:
             raise RuntimeError(f"second simultaneous write wait on file descriptor {fileno}")
         if read:
             watch.reader = waiter
-            self.reactor.addReader(watch)
+            if keep:
+                watch.keep = True
+            if not watch.reading:
+                self.reactor.addReader(watch)
+                watch.reading = True
         if write:
             watch.writer = waiter
-            self.reactor.addWriter(watch)
+            if not watch.writing:
+                self.reactor.addWriter(watch)
+                watch.writing = True
 
     def unwait_fd(self, fileno: int, waiter: Any) -> None:
         """Remove ``waiter`` from ``fileno``'s watch (both directions it holds)."""
@@ -334,15 +352,30 @@ class Hub:
             return
         if watch.reader is waiter:
             watch.reader = None
-            self.reactor.removeReader(watch)
+            if not watch.keep:
+                watch.stop_reading()
         if watch.writer is waiter:
             watch.writer = None
-            self.reactor.removeWriter(watch)
-        if watch.reader is None and watch.writer is None:
+            watch.stop_writing()
+        if watch.writer is None and not watch.reading:
             del self._fd_watches[fileno]
 
+    def release_fd(self, fileno: int) -> None:
+        """Drop the registration ``wait_fd(keep=True)`` left for ``fileno`` (no waiter is woken)."""
+        watch = self._fd_watches.get(fileno)
+        if watch is None or not watch.keep:
+            return
+        watch.keep = False
+        if watch.reader is None:
+            watch.stop_reading()
+            if watch.writer is None:
+                del self._fd_watches[fileno]
+
     def notify_fd_closed(self, fileno: int, error: BaseException) -> None:
-        """Tell the waiters on ``fileno`` that it was closed: ``error`` is thrown in."""
+        """Tell the waiters on ``fileno`` that it was closed: ``error`` is thrown in.
+
+        Any registration with the reactor is dropped first, kept ones included.
+        """
         watch = self._fd_watches.pop(fileno, None)
         if watch is not None:
             watch.close(error)
@@ -442,15 +475,22 @@ class Hub:
 
 @implementer(IReadDescriptor, IWriteDescriptor)
 class _FdWatch:
-    """One reactor descriptor per file descriptor, fanning events out to waiters."""
+    """One reactor descriptor per file descriptor, fanning events out to waiters.
 
-    __slots__ = ("_fileno", "hub", "reader", "writer")
+    ``reading``/``writing`` say whether the reactor polls the descriptor in that
+    direction; ``keep`` leaves the read registration in place between waits.
+    """
+
+    __slots__ = ("_fileno", "hub", "keep", "reader", "reading", "writer", "writing")
 
     def __init__(self, hub: Hub, fileno: int) -> None:
         self.hub = hub
         self._fileno = fileno
         self.reader: Any = None
         self.writer: Any = None
+        self.reading = False
+        self.writing = False
+        self.keep = False
 
     def fileno(self) -> int:
         return self._fileno
@@ -458,10 +498,24 @@ class _FdWatch:
     def logPrefix(self) -> str:  # noqa: N802 - Twisted's interface
         return "eventlib.trampoline"
 
+    def stop_reading(self) -> None:
+        if self.reading:
+            self.reading = False
+            self.hub.reactor.removeReader(self)
+
+    def stop_writing(self) -> None:
+        if self.writing:
+            self.writing = False
+            self.hub.reactor.removeWriter(self)
+
     def doRead(self) -> None:  # noqa: N802 - Twisted's interface
         waiter = self.reader
         if waiter is not None:
             self.hub.dispatch(waiter.switch_now, self._fileno)
+        else:
+            # A kept registration and nobody reading: stop polling (the reactor is
+            # level-triggered and would report it on every turn) until someone waits.
+            self.stop_reading()
 
     def doWrite(self) -> None:  # noqa: N802 - Twisted's interface
         waiter = self.writer
@@ -473,7 +527,10 @@ class _FdWatch:
         # connect): wake the waiters, so that their next system call reports the
         # real error (ECONNREFUSED, ECONNRESET, EOF) rather than a guessed one.
         # The reactor has already forgotten this descriptor.
-        self.hub._fd_watches.pop(self._fileno, None)
+        watches = self.hub._fd_watches
+        if watches.get(self._fileno) is self:
+            del watches[self._fileno]
+        self.reading = self.writing = False
         dispatch = self.hub.dispatch
         for waiter in (self.reader, self.writer):
             if waiter is not None:
@@ -481,14 +538,55 @@ class _FdWatch:
         self.reader = self.writer = None
 
     def close(self, error: BaseException) -> None:
-        reactor = self.hub.reactor
-        if self.reader is not None:
-            reactor.removeReader(self)
-            self.reader.throw(error)
-        if self.writer is not None:
-            reactor.removeWriter(self)
-            self.writer.throw(error)
+        self.stop_reading()
+        self.stop_writing()
+        reader, writer = self.reader, self.writer
         self.reader = self.writer = None
+        if reader is not None:
+            reader.throw(error)
+        if writer is not None:
+            writer.throw(error)
+
+
+def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
+    """Twisted's epoll step, calling the hub's own descriptors directly; None for other reactors.
+
+    Twisted runs every descriptor event inside a logging context
+    (``log.callWithLogger``), which costs more than the wake-up itself; a
+    watch's ``doRead``/``doWrite`` only queue a wake-up and cannot fail.
+    Every other event (Twisted's own transports, hang-ups, errors) takes
+    Twisted's path unchanged.
+    """
+    try:
+        from twisted.internet.epollreactor import EPollReactor  # noqa: PLC0415 - Linux only
+    except ImportError:  # pragma: no cover - not Linux
+        return None
+    if not isinstance(reactor, EPollReactor):
+        return None
+    if type(reactor).doIteration is not EPollReactor.doIteration:
+        return None  # a subclass steps its own way (the virtual clock)
+    from twisted.python.log import callWithLogger  # noqa: PLC0415
+
+    poll_in, poll_out = reactor._POLL_IN, reactor._POLL_OUT
+    plain = poll_in | poll_out
+    twisted_step = reactor._doReadOrWrite
+
+    def iterate(timeout: float | None) -> None:
+        selectables = reactor._selectables
+        events = reactor._poller.poll(-1 if timeout is None else timeout, len(selectables) or 1)
+        for fd, event in events:
+            selectable = selectables.get(fd)
+            if selectable is None:
+                continue  # removed by an earlier event of this step
+            if selectable.__class__ is _FdWatch and not event & ~plain:
+                if event & poll_in:
+                    selectable.doRead()
+                if event & poll_out:
+                    selectable.doWrite()
+            else:
+                callWithLogger(selectable, twisted_step, selectable, fd, event)  # type: ignore[no-untyped-call]
+
+    return iterate
 
 
 class ClassicDescriptor:

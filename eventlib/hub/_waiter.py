@@ -135,17 +135,22 @@ class Waiter:
         Raises:
             BlockingInMainLoopError: called from MAIN_LOOP.
         """
-        if self._state == _ARRIVED:
-            return self.take()
-        if self._state == _TAKEN:
+        state = self._state
+        if state != _EMPTY:
+            if state == _ARRIVED:
+                return self.take()
             raise HubError("a Waiter's result can be taken once")
         hub = self.hub
         current = getcurrent()
-        if current is hub.greenlet:
+        loop = hub.greenlet
+        if current is loop:
             raise BlockingInMainLoopError
         self.greenlet = current
         try:
-            hub.switch()
+            if current.parent is loop and not loop.dead:
+                loop.switch()  # Hub.switch() when there is nothing to fix up first
+            else:
+                hub.switch()
         finally:
             self.greenlet = None
         if self._state != _TAKEN:

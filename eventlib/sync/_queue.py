@@ -213,7 +213,7 @@ class Queue:
         waiter = Waiter(hub)
         self._getters.append(waiter)
         try:
-            cell = wait_with_timeout(waiter, timeout, (Empty,))
+            cell = waiter.get() if timeout is None else wait_with_timeout(waiter, timeout, (Empty,))
         except BaseException:
             if waiter.unclaimed:  # an item was handed over but never taken: pass it on
                 self._reclaim(waiter)

@@ -33,6 +33,8 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.internet.protocol import connectionDone
+from twisted.internet.tcp import Client as TCPClient
+from twisted.internet.tcp import Server as TCPServer
 from zope.interface import implementer
 
 from eventlib.hub import BlockingInMainLoopError, Waiter, check_count, get_hub
@@ -51,6 +53,10 @@ __all__ = [
 ]
 
 _DEFAULT_READ_HIGH_WATER = 64 * 1024
+
+# Twisted transports whose writes may go straight to the socket (see _send_now); not
+# their subclasses (UNIX sockets queue descriptors to pass along with the data).
+_DIRECT_SEND_TYPES = (TCPClient, TCPServer)
 
 
 @attrs.frozen
@@ -187,6 +193,7 @@ class GreenTransportBase:
         self._connection = Event()  # the transport, or why connecting failed
         self._disconnected_event = Event()  # the reason (an exception) as a value
         self._on_connect: Callable[[], Any] | None = None
+        self._direct_send = False
 
     def build_protocol(self) -> Any:
         """A new Twisted protocol feeding this transport."""
@@ -198,6 +205,7 @@ class GreenTransportBase:
 
     def _got_transport(self, transport: Any) -> None:
         self.transport = transport
+        self._direct_send = type(transport) in _DIRECT_SEND_TYPES
         if self.transportBufferSize is not None:
             transport.bufferSize = self.transportBufferSize
         producer = self._producer = _WriteProducer(self)
@@ -350,7 +358,9 @@ class GreenTransportBase:
     def write(self, data: bytes, wait: bool = True) -> None:
         """Send ``data``; block while the transport's write buffer is full.
 
-        The data goes to Twisted at once. If Twisted's buffer is then past its
+        On a TCP connection with nothing queued the data goes straight to the
+        socket; whatever the socket does not take (and every write on other
+        transports) goes to Twisted's buffer. If that buffer is then past its
         high-water mark (``transportBufferSize``), the call waits (``wait=True``)
         until the buffer has been flushed to the socket; so one writer never
         holds more than the high-water mark plus one write in memory.
@@ -376,7 +386,10 @@ class GreenTransportBase:
             transport = self._connected_transport()  # raises
         if wait and self._write_paused and getcurrent() is self._hub.greenlet:
             raise BlockingInMainLoopError("GreenTransport.write() on a full transport buffer")
-        transport.write(data)
+        if self._direct_send and type(data) is bytes:
+            _send_now(transport, data)
+        else:
+            transport.write(data)
         if wait and self._write_paused and getcurrent() is not self._hub.greenlet:
             self._wait_writable()
 
@@ -493,6 +506,33 @@ class GreenTransportBase:
         else:
             state = f"connected to {transport.getPeer()}"
         return f"<{type(self).__name__} {state}>"
+
+
+def _send_now(transport: Any, data: bytes) -> None:
+    """Write ``data`` on a Twisted TCP connection, sending at once what the socket takes.
+
+    Twisted's ``write`` only queues: the bytes leave on a later reactor turn,
+    after registering for writability, a poll and ``doWrite``. When nothing
+    is queued yet, sending now keeps the order and saves all of that; what the
+    socket does not take (or an error) goes through ``write`` as usual, so
+    Twisted keeps doing the buffering, the flow control and the error handling.
+    """
+    if (
+        transport._tempDataLen
+        or transport.offset != len(transport.dataBuffer)
+        or not transport.connected
+        or transport.disconnecting
+        or transport._writeDisconnecting
+        or transport._writeDisconnected
+    ):
+        transport.write(data)
+        return
+    try:
+        sent = transport.socket.send(data)
+    except OSError:  # full (EAGAIN) or broken: Twisted's doWrite sees and handles it
+        sent = 0
+    if sent < len(data):
+        transport.write(data[sent:])
 
 
 class UnbufferedTransport(GreenTransportBase):

@@ -31,6 +31,17 @@ def echo_once(server):
             conn.sendall(data)
 
 
+def reader_of(sock):
+    """The waiter parked reading ``sock`` (None: nobody)."""
+    watch = get_hub()._fd_watches.get(sock.fileno())
+    return None if watch is None else watch.reader
+
+
+def polled_for_reading(reactor, fileno):
+    """True if ``reactor`` polls ``fileno`` for readability."""
+    return any(reader.fileno() == fileno for reader in reactor.getReaders())
+
+
 def connected_pair(family):
     """A connected (client, server-side) pair of green TCP sockets."""
     with listener(family) as server:
@@ -611,7 +622,7 @@ def test_eventlib_timeout_interrupts_recv(real_reactor):
         with pytest.raises(eventlib.TimeoutError):
             with eventlib.Timeout(0.05):
                 a.recv(1)
-        assert a.fileno() not in get_hub()._fd_watches
+        assert reader_of(a) is None
         b.sendall(b"y")
         assert a.recv(1) == b"y"
 
@@ -739,3 +750,107 @@ def test_non_blocking_call_from_main_loop_works(real_reactor):
         got = eventlib.Event()
         get_hub().schedule_call_global(0, lambda: got.send(a.recv(1)))
         assert got.wait(timeout=5) == b"q"
+
+
+# --- kept read registrations ----------------------------------------------------------------
+
+
+def test_recv_keeps_read_registration_between_waits(real_reactor, monkeypatch):
+    """A socket registers for reading once: later waits on it cost no addReader."""
+    a, b = socket.socketpair()
+    with a, b:
+        eventlib.spawn_after(0.01, b.sendall, b"1")
+        assert a.recv(1) == b"1"
+        assert polled_for_reading(real_reactor, a.fileno())
+        added = []
+        monkeypatch.setattr(real_reactor, "addReader", added.append)
+        eventlib.spawn_after(0.01, b.sendall, b"2")
+        assert a.recv(1) == b"2"
+        assert added == []
+
+
+def test_close_drops_kept_read_registration(real_reactor):
+    """Closing a socket removes its kept registration from the hub and the reactor."""
+    a, b = socket.socketpair()
+    with b:
+        eventlib.spawn_after(0.01, b.sendall, b"x")
+        a.recv(1)
+        fileno = a.fileno()
+        a.close()
+        assert fileno not in get_hub()._fd_watches
+        assert not polled_for_reading(real_reactor, fileno)
+
+
+def test_detach_drops_kept_read_registration(real_reactor):
+    """detach() gives the descriptor away without the registration the socket kept."""
+    a, b = socket.socketpair()
+    with b:
+        eventlib.spawn_after(0.01, b.sendall, b"x")
+        a.recv(1)
+        fileno = a.detach()
+        try:
+            assert fileno not in get_hub()._fd_watches
+            assert not polled_for_reading(real_reactor, fileno)
+        finally:
+            os.close(fileno)
+
+
+def test_collected_socket_drops_kept_read_registration(real_reactor):
+    """A socket collected unclosed drops its registration, then warns and closes as the stdlib."""
+    a, b = socket.socketpair()
+    with b:
+        eventlib.spawn_after(0.01, b.sendall, b"x")
+        a.recv(1)
+        fileno = a.fileno()
+        with pytest.warns(ResourceWarning, match="unclosed"):
+            del a  # the last reference: collected at once
+        assert fileno not in get_hub()._fd_watches
+        assert not polled_for_reading(real_reactor, fileno)
+        with pytest.raises(OSError) as info:
+            os.fstat(fileno)
+        assert info.value.errno == errno.EBADF
+
+
+def test_reused_descriptor_number_is_polled_after_close(real_reactor):
+    """A new socket given a closed socket's descriptor number is woken by the reactor."""
+    a, b = socket.socketpair()
+    eventlib.spawn_after(0.01, b.sendall, b"x")
+    a.recv(1)
+    fileno = a.fileno()
+    a.close()
+    b.close()
+    c, d = socket.socketpair()
+    with c, d:
+        assert fileno in (c.fileno(), d.fileno())
+        eventlib.spawn_after(0.01, c.sendall, b"c")
+        eventlib.spawn_after(0.01, d.sendall, b"d")
+        with eventlib.Timeout(5):
+            assert (c.recv(1), d.recv(1)) == (b"d", b"c")
+
+
+def test_dup_of_socket_reads_after_original_closes(real_reactor):
+    """A dup() keeps working once the original, which kept a registration, is closed."""
+    a, b = socket.socketpair()
+    with b:
+        eventlib.spawn_after(0.01, b.sendall, b"1")
+        a.recv(1)
+        with a.dup() as twin:
+            a.close()
+            eventlib.spawn_after(0.01, b.sendall, b"2")
+            with eventlib.Timeout(5):
+                assert twin.recv(1) == b"2"
+
+
+def test_unread_data_stops_polling_until_next_wait(real_reactor):
+    """Data nobody waits for drops the kept registration (no busy polling) until a recv waits."""
+    a, b = socket.socketpair()
+    with a, b:
+        eventlib.spawn_after(0.01, b.sendall, b"1")
+        a.recv(1)
+        b.sendall(b"2")
+        eventlib.sleep(0.05)  # reactor turns with data pending and no reader
+        assert not polled_for_reading(real_reactor, a.fileno())
+        assert a.recv(1) == b"2"
+        eventlib.spawn_after(0.01, b.sendall, b"3")
+        assert a.recv(1) == b"3"
+        assert polled_for_reading(real_reactor, a.fileno())

@@ -28,6 +28,17 @@ def connect(server, gtransport_class=GreenTransport, *args, **kwargs):
     return creator.connectTCP(host, port, timeout=5)
 
 
+# More than a loopback socket's buffers take in one send: the rest waits in Twisted,
+# well past its default high-water mark (64 KiB).
+MORE_THAN_THE_SOCKET_TAKES = bytes(range(256)) * (64 * 1024)
+
+
+def never_reads(conn):
+    """A handler that reads nothing until the connection is gone."""
+    conn.pauseProducing()
+    conn.wait_closed()
+
+
 def say_then_close(*parts):
     """A handler that writes each part, then closes its side cleanly."""
 
@@ -394,23 +405,49 @@ def test_write_in_main_loop_with_room_does_not_block(echo_server, in_main_loop):
     conn.loseConnection()
 
 
-def test_write_in_main_loop_with_full_buffer_raises(echo_server, in_main_loop):
+def test_write_in_main_loop_with_full_buffer_raises(serve, in_main_loop):
     """From MAIN_LOOP, write() on a full buffer raises instead of blocking."""
-    conn = connect(echo_server, GreenTransport, 1)
-    conn.write(b"fills the 1-byte buffer", wait=False)
+    server = serve(never_reads)
+    conn = connect(server)
+    conn.write(MORE_THAN_THE_SOCKET_TAKES, wait=False)
     assert conn.statistics().writing_paused
     with pytest.raises(BlockingInMainLoopError, match="full transport buffer"):
         in_main_loop(conn.write, b"more")
-    conn.loseConnection()
+    conn.abortConnection()
 
 
 def test_write_wait_false_never_blocks(echo_server):
     """write(data, wait=False) hands data to Twisted and returns at once."""
-    conn = connect(echo_server, GreenTransport, 1)
+    conn = connect(echo_server)
+    conn.write(MORE_THAN_THE_SOCKET_TAKES, wait=False)
     for _ in range(3):
         conn.write(b"abc", wait=False)
     assert conn.statistics().writing_paused
-    assert conn.read(9) == b"abcabcabc"
+    echoed = conn.read(len(MORE_THAN_THE_SOCKET_TAKES) + 9)
+    assert echoed == MORE_THAN_THE_SOCKET_TAKES + b"abcabcabc"
+    conn.loseConnection()
+
+
+def test_write_on_idle_connection_sends_at_once(echo_server):
+    """With nothing queued, write() sends on the socket itself: Twisted keeps no buffer."""
+    conn = connect(echo_server)
+    conn.write(b"now")
+    assert conn.transport.dataBuffer == b""
+    assert conn.transport._tempDataLen == 0
+    assert conn.transport not in conn.transport.reactor.getWriters()
+    assert conn.read(3) == b"now"
+    conn.loseConnection()
+
+
+def test_writes_behind_queued_data_keep_their_order(echo_server):
+    """Once Twisted holds unsent data, later writes queue behind it, in order."""
+    conn = connect(echo_server)
+    conn.write(MORE_THAN_THE_SOCKET_TAKES, wait=False)
+    assert conn.transport._tempDataLen
+    conn.write(b"tail", wait=False)
+    echoed = conn.read(len(MORE_THAN_THE_SOCKET_TAKES) + 4)
+    assert echoed[-4:] == b"tail"
+    assert echoed == MORE_THAN_THE_SOCKET_TAKES + b"tail"
     conn.loseConnection()
 
 
