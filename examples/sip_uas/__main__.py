@@ -12,6 +12,7 @@ from typing import Any, TextIO
 import structlog
 
 import eventlib
+from eventlib import observer
 from eventlib.workers import add_worker_field
 from examples.sip_uas.server import Config, SipServer
 
@@ -60,7 +61,7 @@ def configure_logging(level: int, stream: TextIO | None = None) -> None:
             structlog.dev.ConsoleRenderer(colors=stream.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=structlog.WriteLoggerFactory(stream),  # one write per line: workers share it
         cache_logger_on_first_use=True,
     )
 
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers is not None and args.workers < 1:
         sys.exit(f"--workers must be 1 or more, not {args.workers}")
     configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    if args.demo:
+        # The live dashboard of the demo's supervision tree: a one-time login link on stderr.
+        observer.serve(web=True)
     if args.workers is not None:
         from examples.sip_uas import workers  # noqa: PLC0415 - only a pool needs it
 

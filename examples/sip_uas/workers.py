@@ -207,6 +207,11 @@ def worker_main(argv: list[str] | None = None) -> None:
         from examples.sip_uas.demo import _quiet_injected_crashes  # noqa: PLC0415
 
         _quiet_injected_crashes()
+    if options.get("demo"):
+        from examples.sip_uas.demo import _drop_plain_completions  # noqa: PLC0415
+
+        processors = structlog.get_config()["processors"]
+        structlog.configure(processors=[_drop_plain_completions, *processors])
     server = WorkerSipServer(config, worker.index)
     server.start_tree()
     if options.get("nats"):
@@ -257,11 +262,13 @@ def start_pool(
     drain_seconds: float = 5.0,
     heartbeat_interval: float = 1.0,
     nats: str | None = None,
+    demo: bool = False,
 ) -> tuple[WorkerPool, SharedSockets]:
     """Open the shared ports and start ``count`` SIP workers on them (call from a proc).
 
     With ``nats`` (a NATS server URL) the workers forward in-dialog requests to
-    the worker that owns the dialog.
+    the worker that owns the dialog. With ``demo``, workers log only the calls
+    that did not simply complete (the demo's progress line counts the others).
     """
     shared = SharedSockets(count, config.host, udp_port=config.udp_port, tcp_port=config.tcp_port)
     options = {
@@ -272,6 +279,7 @@ def start_pool(
         },
         "quiet": quiet,
         "nats": nats,
+        "demo": demo,
     }
     try:
         pool = WorkerPool(
@@ -370,7 +378,7 @@ def run_pool_demo(args: argparse.Namespace) -> int:
     crash_rate = 0.02 if args.crash_rate is None else args.crash_rate
     config = Config(host="127.0.0.1", udp_port=0, t1=args.t1, crash_rate=crash_rate)
     _quiet_worker_exits()
-    pool, shared = start_pool(args.workers, config, heartbeat_interval=0.5)
+    pool, shared = start_pool(args.workers, config, heartbeat_interval=0.5, demo=True)
     calls = max(1, int(args.rate * args.seconds))
     command = [
         sipp, "-sn", "uac", f"127.0.0.1:{shared.udp_port}", "-i", "127.0.0.1",

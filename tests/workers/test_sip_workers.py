@@ -173,6 +173,9 @@ def test_the_pool_demo_kills_a_worker_and_sipp_sees_no_failed_call():
     assert re.search(r"worker-0 \[worker permanent proc=\d+ running restarts=1 pid=\d+\]", output)
     assert "worker.restarted" in completed.stderr
     assert "demo.progress" in completed.stderr
+    # The live dashboard's one-time login link (issue 17), and no line per plain completed call.
+    assert re.search(r"eventlib observer: open http://127\.0\.0\.1:\d+/login\?once=\S+", output)
+    assert not re.search(r"call\.ended .*outcome=completed restarts=0", output)
 
 
 def _children_of(pid: int) -> list[int]:
