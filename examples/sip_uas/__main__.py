@@ -83,11 +83,11 @@ def _config(args: argparse.Namespace) -> Config:
 
 def serve(args: argparse.Namespace) -> None:
     server = SipServer(_config(args)).start()
-    # Print the bound ports first, on stdout, so that a parent process can read them.
-    print(f"listening udp={server.udp_port} tcp={server.tcp_port}", flush=True)
     stop = eventlib.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: eventlib.get_hub().reactor.callFromThread(stop.send))
+    # The bound ports on stdout, for a parent process to read: only once a signal can stop us.
+    print(f"listening udp={server.udp_port} tcp={server.tcp_port}", flush=True)
     stop.wait()
     server.stop()
     print(server.format_tree(), flush=True)
