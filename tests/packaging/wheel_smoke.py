@@ -37,6 +37,10 @@ def main() -> None:
     package_dir = pathlib.Path(eventlib.__file__).resolve().parent
     check(package_dir.parent == SITE_PACKAGES, f"eventlib imports from {SITE_PACKAGES}")
     check((package_dir / "py.typed").is_file(), "py.typed ships (PEP 561)")
+    web = package_dir / "observer" / "web"
+    assets = ["index.html", "app.js", "app.css", "static/uPlot.iife.min.js", "static/uPlot.LICENSE"]
+    missing = [name for name in assets if not (web / name).is_file()]
+    check(not missing, f"the observer's web assets ship (missing: {missing or 'none'})")
 
     results = eventlib.Queue()
     sup = Supervisor([ChildSpec("echo", start=lambda: eventlib.spawn(results.put, "ran"))])
