@@ -291,6 +291,13 @@ class Hub:
             return
         try:
             function(*args)
+        except GreenletExit:
+            if self._closed and self._asyncio_loop is not None:
+                # close() inside asyncio's run_forever: Twisted's callback runner would
+                # swallow GreenletExit and the loop would run on, so stop it instead.
+                self._asyncio_loop.stop()
+                return
+            raise
         except _PROPAGATE:
             raise
         except BaseException as exc:
