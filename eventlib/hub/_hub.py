@@ -298,7 +298,10 @@ class Hub:
             function(*args)
         except GreenletExit:
             if self._closed and self._asyncio_loop is not None:
-                return  # close() inside a Twisted callback: close() stopped the loop already
+                # close() inside asyncio's run_forever: Twisted's callback runner would
+                # swallow GreenletExit and the loop would run on, so stop it (again: harmless).
+                self._asyncio_loop.stop()
+                return
             raise
         except _PROPAGATE:
             raise

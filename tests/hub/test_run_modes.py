@@ -7,12 +7,12 @@ import textwrap
 import pytest
 
 
-def run_script(source: str) -> str:
+def run_script(source: str, timeout: float = 60) -> str:
     completed = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(source)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
@@ -126,6 +126,29 @@ def test_asyncio_reactor_runs_green_code_beside_coroutines(mode):
         """
     )
     assert out.split() == ["green", "coroutine"]
+
+
+def test_close_ends_main_loop_that_woke_main_from_an_asyncio_timer():
+    """Under the asyncio reactor, close() returns after MAIN_LOOP woke main from a timer."""
+    # MAIN_LOOP is then suspended inside Twisted's timed-call runner, which swallows the
+    # GreenletExit close() throws: the loop used to run on and close() never returned.
+    out = run_script(
+        """
+        import asyncio
+        from twisted.internet import asyncioreactor
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        asyncioreactor.install(loop)
+        import eventlib
+
+        eventlib.sleep(0.01)
+        hub = eventlib.get_hub()
+        hub.close()
+        print("closed", hub.greenlet.dead)
+        """,
+        timeout=20,
+    )
+    assert out.split() == ["closed", "True"]
 
 
 def test_reactor_stop_in_implicit_mode_raises_hub_stopped():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import struct
@@ -21,18 +22,28 @@ requires_baresip = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 (baresip listens on both)."""
+def free_port(*, tls_next: bool = False, avoid: tuple[int, ...] = ()) -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 (baresip listens on both).
+
+    ``tls_next``: the next port is free for TCP too (baresip's SIP/TLS listener takes
+    ``sip_listen``'s port + 1; a busy one failed a run with "SIP/TLS transport failed").
+    """
     for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        with contextlib.ExitStack() as held:
+            tcp = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             tcp.bind(("127.0.0.1", 0))
             port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
+            if port in avoid or (tls_next and port + 1 in avoid):
+                continue
+            try:
+                udp = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                udp.bind(("127.0.0.1", port))
+                if tls_next:
+                    tls = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                    tls.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
     raise AssertionError("no port free for both UDP and TCP")
 
 
@@ -55,8 +66,8 @@ class Baresip:
     def __init__(self, home: Path, *, codecs: str = "pcmu,pcma") -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.home = home
-        self.sip_port = free_port()
-        self.ctrl_port = free_port()
+        self.sip_port = free_port(tls_next=True)
+        self.ctrl_port = free_port(avoid=(self.sip_port, self.sip_port + 1))
         _tone(home / "tone.wav")
         (home / "config").write_text(
             "\n".join(
