@@ -75,7 +75,7 @@ _DATE = re.compile(
 )
 _MAX_DIGITS = 9
 """Content-Length has at most this many digits (any bigger is over every size limit)."""
-_SINGLE = (b"call-id", b"cseq", b"from", b"to", b"content-length", b"max-forwards")
+_SINGLE = frozenset((b"call-id", b"cseq", b"from", b"to", b"content-length", b"max-forwards"))
 _STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
 # Header names already checked to be tokens (bounded: peers choose the names).
