@@ -1,7 +1,6 @@
 """eventlib.green.os: pipe reads/writes and waitpid that park the green thread."""
 
 import os as stdlib_os
-import time
 
 import pytest
 from greenhelpers import outcome
@@ -55,16 +54,15 @@ def test_write_waits_while_pipe_is_full(pipe):
 
 
 def test_hundred_concurrent_pipe_reads_do_not_block_reactor(real_reactor, heartbeat):
-    """N procs wait in os.read on N pipes while a timer keeps firing."""
+    """N procs wait in os.read on N pipes; the timer keeps firing until they are let go."""
     pipes = [stdlib_os.pipe() for _ in range(N)]
     try:
-        start = time.monotonic()
         procs = [eventlib.spawn(os.read, r, 10) for r, _ in pipes]
-        eventlib.sleep(0.1)
+        heartbeat.wait_for_ticks(20)
+        assert not [p for p in procs if p.ready()], "a read returned before the write"
         for i, (_, w) in enumerate(pipes):
             stdlib_os.write(w, b"%d" % i)
         results = eventlib.waitall(procs)
-        heartbeat.assert_kept_ticking(start, time.monotonic())
     finally:
         for r, w in pipes:
             stdlib_os.close(r)
@@ -72,16 +70,30 @@ def test_hundred_concurrent_pipe_reads_do_not_block_reactor(real_reactor, heartb
     assert results == [b"%d" % i for i in range(N)]
 
 
-def _spawn_child(script):
-    return stdlib_os.posix_spawn("/bin/sh", ["sh", "-c", script], dict(stdlib_os.environ))
+def _spawn_child(script, stdin=None):
+    actions = [] if stdin is None else [(stdlib_os.POSIX_SPAWN_DUP2, stdin, 0)]
+    return stdlib_os.posix_spawn(
+        "/bin/sh", ["sh", "-c", script], dict(stdlib_os.environ), file_actions=actions
+    )
+
+
+# A child that runs until the test closes the write end of its stdin pipe (or 10 s, to fail
+# rather than hang), then exits with the given code.
+_HELD = "timeout 10 cat >/dev/null; exit {}"
 
 
 def test_waitpid_waits_for_child(real_reactor, heartbeat):
     """waitpid(pid, 0) parks until the child exits and returns its status."""
-    pid = _spawn_child("sleep 0.1; exit 3")
-    start = time.monotonic()
-    got_pid, status = os.waitpid(pid, 0)
-    heartbeat.assert_kept_ticking(start, time.monotonic())
+    r, w = stdlib_os.pipe()
+    try:
+        pid = _spawn_child(_HELD.format(3), stdin=r)
+        waiter = eventlib.spawn(os.waitpid, pid, 0)
+        heartbeat.wait_for_ticks(20)
+        assert not waiter.ready(), "waitpid returned before the child was let go"
+    finally:
+        stdlib_os.close(r)
+        stdlib_os.close(w)
+    got_pid, status = waiter.wait()
     assert got_pid == pid
     assert stdlib_os.waitstatus_to_exitcode(status) == 3
 
@@ -101,12 +113,19 @@ def test_waitpid_wnohang_returns_at_once(real_reactor):
 
 
 def test_hundred_concurrent_waitpids_do_not_block_reactor(real_reactor, heartbeat):
-    """N procs each wait for their own child while a timer keeps firing."""
-    pids = [_spawn_child("sleep 0.1") for _ in range(N)]
-    start = time.monotonic()
-    results = eventlib.waitall([eventlib.spawn(os.waitpid, pid, 0) for pid in pids])
-    heartbeat.assert_kept_ticking(start, time.monotonic())
+    """N procs each wait for their own child; the timer keeps firing until they are let go."""
+    r, w = stdlib_os.pipe()  # every child's stdin: they all end when the test closes w
+    try:
+        pids = [_spawn_child(_HELD.format(0), stdin=r) for _ in range(N)]
+        waits = [eventlib.spawn(os.waitpid, pid, 0) for pid in pids]
+        heartbeat.wait_for_ticks(20)
+        assert not [p for p in waits if p.ready()], "a child ended before it was let go"
+    finally:
+        stdlib_os.close(r)
+        stdlib_os.close(w)
+    results = eventlib.waitall(waits)
     assert [pid for pid, _ in results] == pids
+    assert [stdlib_os.waitstatus_to_exitcode(status) for _, status in results] == [0] * N
 
 
 def test_green_pipe_text_round_trip(pipe):

@@ -79,21 +79,43 @@ def test_patched_http_client_uses_green_modules():
     assert sys.modules["socket"] is stdlib_socket
 
 
-def test_hundred_concurrent_http_gets_do_not_block_reactor(web_port, heartbeat):
-    """N patched http.client GETs run at once while a timer keeps firing."""
+def test_hundred_concurrent_http_gets_do_not_block_reactor(real_reactor, heartbeat):
+    """N patched http.client GETs wait at once; the timer keeps firing until they are answered."""
+    from twisted.web import resource, server
+
+    held = []
+
+    class Held(resource.Resource):
+        isLeaf = True  # noqa: N815 - Twisted's attribute
+
+        def render_GET(self, request):
+            held.append(request)  # answered when the test says so
+            return server.NOT_DONE_YET
+
     client = import_patched("http.client")
 
-    def get(i):
-        connection = client.HTTPConnection("127.0.0.1", web_port, timeout=10)
+    def get(port, i):
+        # The 10 s timeout fails, rather than hangs, a read that blocked the reactor.
+        connection = client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
             connection.request("GET", f"/{i}")
             return connection.getresponse().read()
         finally:
             connection.close()
 
-    start = time.monotonic()
-    results = eventlib.waitall([eventlib.spawn(get, i) for i in range(N)])
-    heartbeat.assert_kept_ticking(start, time.monotonic())
+    with twisted_server(real_reactor, server.Site(Held())) as port:
+        gets = [eventlib.spawn(get, port, i) for i in range(N)]
+        deadline = time.monotonic() + 10
+        while len(held) < N:  # every GET sent, each client now waits for its response
+            assert time.monotonic() < deadline, f"{len(held)} of {N} requests arrived"
+            eventlib.sleep(0.005)
+        heartbeat.wait_for_ticks(20)
+        assert not [g for g in gets if g.ready()], "a GET returned before its answer"
+        for request in held:
+            request.setHeader(b"content-type", b"text/plain")
+            request.write(b"hello " + request.path)
+            request.finish()
+        results = eventlib.waitall(gets)
     assert results == [b"hello /%d" % i for i in range(N)]
 
 

@@ -1,7 +1,6 @@
 """eventlib.green.threading: green locks, conditions, events, semaphores, locals and threads."""
 
 import threading as stdlib_threading
-import time
 
 import pytest
 from greenhelpers import outcome
@@ -71,18 +70,27 @@ def test_lock_misuse_raises_like_stdlib(virtual_clock, call):
 
 
 def test_hundred_green_threads_contend_without_blocking_reactor(real_reactor, heartbeat):
-    """N procs take turns holding a lock while a timer keeps firing."""
+    """N procs take turns holding a lock; the timer keeps firing while they wait for it."""
     lock = threading.Lock()
     order = []
 
     def worker(i):
-        with lock:
+        # The 10 s timeout fails, rather than hangs, an acquire that blocked the reactor.
+        assert lock.acquire(timeout=10), "the lock was never let go"
+        try:
             eventlib.sleep(0.001)
             order.append(i)
+        finally:
+            lock.release()
 
-    start = time.monotonic()
-    eventlib.waitall([eventlib.spawn(worker, i) for i in range(N)])
-    heartbeat.assert_kept_ticking(start, time.monotonic())
+    lock.acquire()  # held by the test: every worker waits in acquire
+    try:
+        workers = [eventlib.spawn(worker, i) for i in range(N)]
+        heartbeat.wait_for_ticks(20)
+        assert not [w for w in workers if w.ready()], "a worker got the lock while it was held"
+    finally:
+        lock.release()
+    eventlib.waitall(workers)
     assert sorted(order) == list(range(N))
 
 
@@ -140,16 +148,16 @@ def test_condition_notify_all_wakes_everyone(real_reactor, heartbeat):
 
     def waiter(i):
         with cond:
-            cond.wait()
+            # The 10 s timeout fails, rather than hangs, a wait that blocked the reactor.
+            assert cond.wait(10), "notify_all never came"
             woken.append(i)
 
-    start = time.monotonic()
     procs = [eventlib.spawn(waiter, i) for i in range(N)]
-    eventlib.sleep(0.1)
+    heartbeat.wait_for_ticks(20)
+    assert not [p for p in procs if p.ready()], "a waiter woke before notify_all"
     with cond:
         cond.notify_all()
     eventlib.waitall(procs)
-    heartbeat.assert_kept_ticking(start, time.monotonic())
     assert sorted(woken) == list(range(N))
 
 
