@@ -22,7 +22,7 @@ from eventlib.remote._errors import (
     RemoteExited,
     RemoteHandlerError,
 )
-from eventlib.remote._node import Node
+from eventlib.remote._node import Node, NodeStatistics
 from eventlib.remote._ref import RemoteRef
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Node",
     "NodeDown",
     "NodeNameTaken",
+    "NodeStatistics",
     "NotConnected",
     "RemoteError",
     "RemoteExited",

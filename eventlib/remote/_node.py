@@ -6,6 +6,7 @@ Subjects (``<node>`` and ``<actor>`` are names; both are single NATS subject tok
   Nobody subscribes when the actor is not exported, so a call gets the server's
   "no responders" status at once.
 * ``eventlib.exit.<node>.<actor>``: the owner's notice that an exported actor exited.
+* ``eventlib.link.<node>``: links of other nodes' procs to this node's actors (``_links``).
 * ``eventlib.hb.<node>``: heartbeats; ``eventlib.ping.<node>``: liveness probe of a node name.
 * ``$SYS.ACCOUNT.<account>.DISCONNECT``: the server's notice that a connection closed.
 """
@@ -45,6 +46,7 @@ from eventlib.remote._errors import (
     RemoteExited,
     RemoteHandlerError,
 )
+from eventlib.remote._links import LinkTable
 from eventlib.remote._ref import RemoteRef
 from eventlib.remote._registry import NameRegistry
 from eventlib.remote._wire import (
@@ -64,11 +66,32 @@ from eventlib.remote._wire import (
 )
 from eventlib.sync import Event, Timeout
 
-__all__ = ["Node"]
+__all__ = ["Node", "NodeStatistics"]
 
 T = TypeVar("T")
 
 _log = get_logger()
+
+
+@attrs.frozen
+class NodeStatistics:
+    """A snapshot of a node (:meth:`Node.statistics`).
+
+    Attributes:
+        connected: whether the node is connected to NATS now.
+        exports: the number of actors it exports.
+        pending_calls: its calls waiting for a reply.
+        watched_nodes: the other nodes whose heartbeats it checks.
+        links_out: links of its procs to remote actors (two-way ones).
+        links_in: links of other nodes' procs to its exported actors.
+    """
+
+    connected: bool
+    exports: int
+    pending_calls: int
+    watched_nodes: int
+    links_out: int
+    links_in: int
 
 
 @attrs.define(eq=False)
@@ -138,6 +161,9 @@ class Node:
             )
         self.servers = servers
         self.codec: Codec = codec if codec is not None else default_codec()
+        with_refs = getattr(self.codec, "with_refs", None)
+        # what crosses the wire: the codec, carrying refs of this node when it can
+        self._codec: Codec = with_refs(_RefWire(self)) if with_refs is not None else self.codec
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_misses = heartbeat_misses
         self.reconnect_wait = reconnect_wait
@@ -151,6 +177,9 @@ class Node:
         self._nc: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._exports: dict[str, Actor] = {}
+        self._exported_as: dict[int, str] = {}  # id(actor): its first export name
+        self._trapping: set[str] = set()  # exports that get remote exits as messages
+        self._links = LinkTable(self)
         self._export_subs: dict[str, Any] = {}
         self._export_links: dict[str, Any] = {}
         self._calls: dict[str, _PendingCall] = {}
@@ -210,6 +239,7 @@ class Node:
             self._claim_node_name()
             self._await(nc.subscribe(self._inbox + "*", cb=self._on_reply))
             self._await(nc.subscribe("eventlib.exit.*.*", cb=self._on_exit_notice))
+            self._await(nc.subscribe(f"eventlib.link.{self.name}", cb=self._on_link_message))
             self._await(nc.subscribe("eventlib.hb.*", cb=self._on_heartbeat))
             if self.events_account is not None:
                 subject = f"$SYS.ACCOUNT.{self.events_account}.DISCONNECT"
@@ -352,16 +382,28 @@ class Node:
                 call.event.send_exception(error)
         for key in list(self._sources):
             self._fire(key, "noconnection")
+        self._links.offline()
         self._seen.clear()
 
     # -- exports -----------------------------------------------------------
 
-    def export(self, name: str, actor: Actor) -> RemoteRef:
+    def export(self, name: str, actor: Actor, *, trap_exits: bool = False) -> RemoteRef:
         """Serve ``actor`` to other nodes as ``name``; returns its ref.
 
         The export ends when the actor exits: its monitors and links on other
         nodes fire with the actor's exit reason, and calls get
-        ActorNotRunning.
+        ActorNotRunning. Once exported, the actor can be sent inside messages
+        (it travels as this ref).
+
+        Procs on other nodes that link to it are linked both ways: when one
+        exits abnormally (or its node goes down: ``noconnection``), the actor's
+        proc gets :class:`LinkedFailed` carrying a :class:`RemoteExited` thrown
+        in, as from a local link; a normal exit is ignored.
+
+        Args:
+            trap_exits: instead, put every linked remote proc's exit (normal
+                included) in the actor's mailbox as a :class:`RemoteExited`
+                message for :meth:`Actor.handle`, as Erlang's ``trap_exit``.
 
         Raises:
             ValueError: a bad name, or the name is exported already.
@@ -374,6 +416,9 @@ class Node:
             raise ValueError(f"{name!r} is exported already on node {self.name!r}: unexport it")
         actor._running_proc()
         self._exports[name] = actor
+        self._exported_as.setdefault(id(actor), name)
+        if trap_exits:
+            self._trapping.add(name)
         self._export_links[name] = actor.link(lambda proc: self._export_exited(name, actor, proc))
         if self._connected:
             self._serve_export(name, actor)
@@ -386,6 +431,7 @@ class Node:
             raise ValueError(f"{name!r} is not exported on node {self.name!r}")
         link = self._export_links.pop(name)
         link.cancel()
+        self._forget_export(name, actor)
         self._end_export(name, "normal")
 
     def exported(self) -> list[str]:
@@ -413,7 +459,7 @@ class Node:
                 self._publish_soon(reply_to, bytes((OK,)) + self.codec.encode(None))
             return
         try:
-            message = self.codec.decode(msg.data)
+            message = self._codec.decode(msg.data)
         except CodecError as error:
             _log.warning("remote.undecodable", node=self.name, actor=name, error=str(error))
             if reply_to:
@@ -426,7 +472,7 @@ class Node:
             if not reply_to:
                 actor.mailbox.put((_CAST, message, None))
                 return
-            reply = RemoteReply(actor, reply_to, self.codec, self._publish_soon)
+            reply = RemoteReply(actor, reply_to, self._codec, self._publish_soon)
             actor._pending.add(reply)  # type: ignore[arg-type]
             try:
                 actor.mailbox.put((_CALL, message, reply))
@@ -446,7 +492,18 @@ class Node:
             return
         del self._exports[name]
         self._export_links.pop(name, None)
+        self._forget_export(name, actor)
         self._end_export(name, (proc.exit_reason or ExitReason.KILLED).value)
+
+    def _forget_export(self, name: str, actor: Actor) -> None:
+        self._trapping.discard(name)
+        self._links.export_gone(name)
+        if self._exported_as.get(id(actor)) == name:
+            del self._exported_as[id(actor)]
+            for other, exported in self._exports.items():
+                if exported is actor:  # still exported under another name: refs use that one
+                    self._exported_as[id(actor)] = other
+                    break
 
     def _end_export(self, name: str, reason: str) -> None:
         sub = self._export_subs.pop(name, None)
@@ -475,7 +532,7 @@ class Node:
 
     def _encode(self, message: Any) -> bytes:
         try:
-            return self.codec.encode(message)
+            return self._codec.encode(message)
         except CodecError:
             raise
         except (TypeError, ValueError) as exc:
@@ -503,7 +560,7 @@ class Node:
     def _reply_value(self, ref: RemoteRef, data: bytes) -> Any:
         status, body = data[0], data[1:]
         if status == OK:
-            return self.codec.decode(body)
+            return self._codec.decode(body)
         detail = json.loads(body)
         if status == HANDLER_FAILED:
             raise CallFailed(ref, RemoteHandlerError(detail[0], detail[1], ref.node, ref.actor))
@@ -590,8 +647,8 @@ class Node:
             source = self._sources[key] = Source(name=name)
             if not self._connected:
                 self._fire(key, "noconnection")
-            else:  # watch its node's heartbeats even before the first one arrives here
-                self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
+            else:
+                self._watch(node)
                 self._task(self._probe(key))
         return source
 
@@ -628,6 +685,8 @@ class Node:
         if source is None or source.ready():
             return
         node, actor = key
+        if actor is not None:
+            self._links.remote_end_gone((node, actor))
         notice = RemoteExited(node, actor or "", reason)
         if reason == "normal":
             source.send(notice)
@@ -646,9 +705,17 @@ class Node:
         incarnation, interval = json.loads(msg.data)
         previous = self._seen.get(node)
         if previous is not None and previous[0] and previous[0] != incarnation:
-            self._node_down(node, "restarted")  # a new incarnation: the old one died
+            self._node_down(node, "restarted", incarnation)  # a new incarnation: the old died
         now = time.monotonic()
         self._seen[node] = (incarnation, now, now + interval * (self.heartbeat_misses + 0.5))
+
+    def _watch(self, node: str) -> None:
+        """Watch ``node``'s heartbeats even before the first one arrives here."""
+        if node != self.name:
+            self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
+
+    async def _on_link_message(self, msg: Any) -> None:
+        self._links.on_message(msg.data)
 
     def _deadline(self) -> float:
         return time.monotonic() + self.heartbeat_interval * (self.heartbeat_misses + 0.5)
@@ -665,8 +732,11 @@ class Node:
         if name.startswith("eventlib:") and name[9:] != self.name:
             self._node_down(name[9:], "the server reported its disconnection")
 
-    def _node_down(self, node: str, why: str) -> None:
-        """``node`` is gone: fail calls waiting for it, fire its links, free its names."""
+    def _node_down(self, node: str, why: str, alive: str | None = None) -> None:
+        """``node`` is gone: fail calls waiting for it, fire its links, free its names.
+
+        ``alive``: the incarnation of ``node`` that replaced the dead one, if known.
+        """
         if node == self.name:
             return
         _log.warning("remote.node_down", node=node, why=why, observer=self.name)
@@ -676,6 +746,7 @@ class Node:
                 call.event.send_exception(NodeDown(node, f"({why}) while a call waited for it"))
         for key in [key for key in self._sources if key[0] == node]:
             self._fire(key, "noconnection")
+        self._links.node_down(node, alive)
         if self._connected:
             self._spawn(self._registry.release_names_of, node)
 
@@ -738,6 +809,48 @@ class Node:
             f"{actor!r} is not exported by node {self.name!r}: export(name, actor) it first"
         )
 
+    def statistics(self) -> NodeStatistics:
+        """A snapshot of this node: connection, exports, calls, watched nodes, links."""
+        links_out, links_in = self._links.counts()
+        return NodeStatistics(
+            connected=self._connected,
+            exports=len(self._exports),
+            pending_calls=len(self._calls),
+            watched_nodes=len(self._seen),
+            links_out=links_out,
+            links_in=links_in,
+        )
+
     def __repr__(self) -> str:
         state = "connected" if self._connected else "offline"
         return f"<Node {self.name!r} {state}>"
+
+
+class _RefWire:
+    """A node's side of carrying refs in messages (see ``Codec.with_refs``)."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def ref_to_wire(self, value: Any) -> tuple[str, str] | None:
+        if isinstance(value, RemoteRef):
+            return (value.node, value.actor)
+        if isinstance(value, Actor):
+            node = self._node
+            name = node._exported_as.get(id(value))
+            if name is None or node._exports.get(name) is not value:
+                raise CodecError(
+                    f"{value!r} is not exported by node {node.name!r}, so it cannot be sent "
+                    "to another node: node.export(name, actor) it first (it then travels as "
+                    "its RemoteRef)"
+                )
+            return (node.name, name)
+        return None
+
+    def ref_from_wire(self, node: str, actor: str) -> RemoteRef:
+        try:
+            return RemoteRef(self._node, check_name("node", node), check_name("actor", actor))
+        except ValueError as error:
+            raise CodecError(f"a ref that arrived is invalid: {error}") from None

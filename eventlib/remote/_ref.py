@@ -54,19 +54,26 @@ class RemoteRef:
         self._via._cast(self, message)
 
     def link(self, listener: Any = None) -> Link:
-        """Notify ``listener`` when the remote actor exits or its node goes down.
+        """Link ``listener`` and the remote actor: each hears when the other exits.
 
         As :meth:`Proc.link`: a proc (default: the caller) gets ``LinkedCompleted``
-        (reason normal) or ``LinkedFailed`` carrying :class:`RemoteExited` thrown in;
+        (reason normal) or ``LinkedFailed`` carrying :class:`RemoteExited` thrown
+        in when the remote actor exits or its node goes down (``noconnection``);
         an event or queue is sent the outcome; a callable is called with a source.
-        The link is one-way: the remote actor does not hear of the listener's exit.
+
+        When the listener is a proc the link is two-way, as Erlang's ``link/1``:
+        if the proc exits abnormally, the remote actor gets ``LinkedFailed``
+        carrying a :class:`RemoteExited` (this node, the proc's name, the
+        reason) thrown into its proc, or a :class:`RemoteExited` message if it
+        was exported with ``trap_exits=True``; so does it with reason
+        ``noconnection`` if this node goes down or loses its connection. A
+        normal exit does not kill it. Linking the same proc twice is one link.
         """
-        return self._via._source_for(self.node, self.actor).link(listener)
+        return self._via._links.link(self, listener)
 
     def unlink(self, listener: Any = None) -> None:
-        source = self._via._sources.get((self.node, self.actor))
-        if source is not None:
-            source.unlink(listener)
+        """Undo :meth:`link` both ways (default listener: the caller); silent if not linked."""
+        self._via._links.unlink(self, listener)
 
     def monitor(self, listener: Callable[[RemoteExited], Any] | Any) -> Link:
         """Call ``listener(notice)`` (or ``listener.put(notice)``) once the remote actor exits.

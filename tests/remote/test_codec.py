@@ -5,9 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import attrs
 import pytest
 
-from eventlib.remote import Codec, CodecError, JsonCodec, MsgpackCodec, default_codec
+from eventlib.remote import (
+    Codec,
+    CodecError,
+    JsonCodec,
+    MsgpackCodec,
+    RemoteRef,
+    default_codec,
+)
+from eventlib.remote._codec import REF_EXT
 
 PLAIN = {"none": None, "flag": True, "n": -3, "x": 1.5, "s": "é", "list": [1, [2, "three"]]}
 
@@ -56,3 +65,63 @@ def test_starting_a_node_on_the_default_reactor_says_to_install_asyncio():
     )
     assert completed.returncode == 0, completed.stderr
     assert "asyncioreactor.install()" in completed.stdout
+
+
+@attrs.frozen
+class FakeRef:
+    node: str
+    actor: str
+
+
+class FakeRefs:
+    """A node's RefWire stand-in: refs are FakeRef values here."""
+
+    def ref_to_wire(self, value):
+        if isinstance(value, FakeRef):
+            return value.node, value.actor
+        return None
+
+    def ref_from_wire(self, node, actor):
+        return FakeRef(node, actor)
+
+
+BOUND = [MsgpackCodec().with_refs(FakeRefs()), JsonCodec().with_refs(FakeRefs())]
+
+
+@pytest.mark.parametrize("codec", BOUND, ids=["msgpack", "json"])
+def test_bound_codec_carries_refs_anywhere_in_a_message(codec):
+    """A codec bound to a node's refs turns refs into wire names and back, nested or not."""
+    message = {"to": FakeRef("n1", "a1"), "more": [1, FakeRef("n2", "a2")]}
+    assert codec.decode(codec.encode(message)) == message
+
+
+@pytest.mark.parametrize("codec", BOUND, ids=["msgpack", "json"])
+def test_bound_codec_still_refuses_other_types(codec):
+    """Binding to refs does not make other objects encodable."""
+    with pytest.raises(CodecError, match="cannot encode object"):
+        codec.encode(object())
+
+
+def test_malformed_msgpack_ref_is_a_codec_error():
+    """A ref extension whose data is not two names is a CodecError on decode."""
+    import msgpack
+
+    codec = BOUND[0]
+    data = msgpack.packb(msgpack.ExtType(REF_EXT, msgpack.packb([1, 2])))
+    with pytest.raises(CodecError, match="two names"):
+        codec.decode(data)
+    with pytest.raises(CodecError, match="extension type 9"):
+        codec.decode(msgpack.packb(msgpack.ExtType(9, b"")))
+
+
+def test_malformed_json_ref_is_a_codec_error():
+    """A JSON ref tag whose value is not two names is a CodecError on decode."""
+    with pytest.raises(CodecError, match="two names"):
+        BOUND[1].decode(b'{"__eventlib_ref__": "nope"}')
+
+
+@pytest.mark.parametrize("codec", [MsgpackCodec(), JsonCodec()], ids=["msgpack", "json"])
+def test_unbound_codec_cannot_carry_a_ref(codec):
+    """A codec not bound to a node (no with_refs) refuses refs like any unknown object."""
+    with pytest.raises(CodecError, match="cannot encode RemoteRef"):
+        codec.encode(RemoteRef(None, "n", "a"))  # type: ignore[arg-type]
