@@ -9,9 +9,13 @@ in its own process. Measured, in the same run:
 * ``call 50``: the same with 50 concurrent callers (procs / asyncio tasks):
   calls per second;
 * ``node loss``: a node monitoring an actor of another node, which is SIGKILLed:
-  milliseconds from the kill to the monitor's notice (``$SYS`` disconnect event).
+  milliseconds from the kill to the monitor's notice (``$SYS`` disconnect event);
+* ``cluster``: 20 nodes in one process, 10 heartbeats/s each, each monitoring an
+  actor of the next one (a ring): messages the server delivers per second (its
+  ``/varz``) and the CPU the process spends per second. A node that receives
+  only the heartbeats of the nodes it watches keeps this linear in the nodes.
 
-Run: ``python benchmarks/bench_remote.py [--n 3000] [--repeat 3]``.
+Run: ``python benchmarks/bench_remote.py [--n 3000] [--repeat 3] [--nodes 20]``.
 Target (issue 14): eventlib >= 0.8x raw nats-py in calls per second.
 """
 
@@ -29,6 +33,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 50
 CONFIG = """
 listen: 127.0.0.1:{port}
+http: 127.0.0.1:{http_port}
 jetstream {{ store_dir: "{store}" }}
 accounts {{
   SYS: {{ users: [{{user: sys, password: sys}}], exports: [{{stream: "$SYS.ACCOUNT.APP.>"}}] }}
@@ -185,6 +191,40 @@ def measure_node_loss(url: str, repeat: int) -> dict[str, float]:
     return {"node loss": statistics.median(times)}
 
 
+def measure_cluster(url: str, monitoring: str, nodes: int, seconds: float = 3) -> dict[str, float]:
+    install_asyncio_reactor()
+    import eventlib  # noqa: PLC0415
+    from eventlib.mailbox import Actor  # noqa: PLC0415
+    from eventlib.remote import Node  # noqa: PLC0415
+
+    class Echo(Actor):
+        def handle(self, message: Any) -> Any:
+            return message
+
+    def delivered() -> int:
+        with urllib.request.urlopen(f"{monitoring}/varz", timeout=5) as answer:
+            return int(json.load(answer)["out_msgs"])
+
+    cluster = [
+        Node(f"bench-c{i}-{os.getpid()}", url, heartbeat_interval=0.1).start() for i in range(nodes)
+    ]
+    for node in cluster:
+        node.export("echo", Echo.spawn())
+    for i, node in enumerate(cluster):
+        node.ref(cluster[(i + 1) % nodes].name, "echo").monitor(lambda _notice: None)
+    eventlib.sleep(1)  # every subscription in place, every node heard
+    messages, cpu, started = delivered(), time.process_time(), time.perf_counter()
+    eventlib.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    result = {
+        "cluster msgs": (delivered() - messages) / elapsed,
+        "cluster cpu": (time.process_time() - cpu) / elapsed * 100,
+    }
+    for node in cluster:
+        node.stop()
+    return result
+
+
 # -- the parent ------------------------------------------------------------------
 
 
@@ -216,10 +256,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def nats_server(directory: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def nats_server(directory: str) -> tuple[subprocess.Popen[bytes], str, str]:
+    port, http_port = free_port(), free_port()
     config = Path(directory) / "nats.conf"
-    config.write_text(CONFIG.format(port=port, store=Path(directory) / "js"))
+    config.write_text(CONFIG.format(port=port, http_port=http_port, store=Path(directory) / "js"))
     binary = Path(sysconfig.get_path("scripts")) / "nats-server"
     process = subprocess.Popen(
         [str(binary), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -234,13 +274,14 @@ def nats_server(directory: str) -> tuple[subprocess.Popen[bytes], str]:
                 process.kill()
                 raise SystemExit("nats-server did not start") from None
             time.sleep(0.05)
-    return process, f"nats://app:app@127.0.0.1:{port}"
+    return process, f"nats://app:app@127.0.0.1:{port}", f"http://127.0.0.1:{http_port}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--nodes", type=int, default=20, help="nodes of the cluster measure")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
     parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs="+", help=argparse.SUPPRESS)
@@ -256,13 +297,21 @@ def main() -> None:
             results = measure_eventlib(url, rest[0], args.n, args.repeat)
         elif kind == "raw":
             results = measure_raw(url, args.n, args.repeat)
+        elif kind == "cluster":
+            results = measure_cluster(url, rest[0], args.nodes)
         else:
             results = measure_node_loss(url, args.repeat)
         print(json.dumps(results))
         return
 
     with tempfile.TemporaryDirectory() as directory:
-        server, url = nats_server(directory)
+        server, url, monitoring = nats_server(directory)
+        nodes = ["--nodes", str(args.nodes)]
+        try:  # first, alone on the server
+            cluster = run_client(["--client", "cluster", url, monitoring, *nodes])
+        except BaseException:
+            server.kill()
+            raise
         servers = [
             start_server(["--serve", "eventlib", url, "bench-server"]),
             start_server(["--serve", "raw", url]),
@@ -279,6 +328,7 @@ def main() -> None:
             server.kill()
             server.wait()
     eventlib_results.update(loss)
+    eventlib_results.update(cluster)
     report(args, eventlib_results, raw_results)
 
 
@@ -291,6 +341,8 @@ def report(args: Any, eventlib_results: dict[str, float], raw: dict[str, float])
                 "call 1": "calls/s (higher is better)",
                 "call 50": "calls/s (higher is better)",
                 "node loss": "ms",
+                "cluster msgs": f"messages/s delivered, {args.nodes} nodes (lower is better)",
+                "cluster cpu": f"% of a core, {args.nodes} nodes (lower is better)",
             },
             "libraries": [
                 {"library": "eventlib", "results": eventlib_results},
@@ -308,6 +360,11 @@ def report(args: Any, eventlib_results: dict[str, float], raw: dict[str, float])
             f"{ratio:.2f}x (>= 0.8x) {verdict}"
         )
     print(f"  node loss detected in {eventlib_results['node loss']:.1f} ms (median, SIGKILL)")
+    print(
+        f"  cluster of {args.nodes} nodes (10 heartbeats/s each, a ring of monitors): "
+        f"{eventlib_results['cluster msgs']:.0f} messages/s delivered, "
+        f"{eventlib_results['cluster cpu']:.0f}% CPU"
+    )
 
 
 if __name__ == "__main__":

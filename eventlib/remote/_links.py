@@ -160,11 +160,12 @@ class LinkTable:
         if kind == "link":
             incarnation, link_id, export, proc_name = rest
             self._linked(origin, incarnation, int(link_id), export, str(proc_name))
-        elif kind == "unlink":
-            self._in.get(origin, {}).pop(int(rest[0]), None)
-        elif kind == "exit":
-            link = self._in.get(origin, {}).pop(int(rest[0]), None)
-            if link is not None:
+        elif kind in ("unlink", "exit"):
+            links = self._in.get(origin, {})
+            link = links.pop(int(rest[0]), None)
+            if not links:
+                self._in.pop(origin, None)
+            if link is not None and kind == "exit":
                 self._signal(link, str(rest[1]))
         else:
             raise ValueError(f"unknown kind {kind!r}")
@@ -236,3 +237,7 @@ class LinkTable:
             sum(len(procs) for procs in self._out.values()),
             sum(len(links) for links in self._in.values()),
         )
+
+    def origins(self) -> set[str]:
+        """The nodes whose procs link to this node's actors."""
+        return set(self._in)

@@ -8,6 +8,11 @@ Subjects (``<node>`` and ``<actor>`` are names; both are single NATS subject tok
 * ``eventlib.exit.<node>.<actor>``: the owner's notice that an exported actor exited.
 * ``eventlib.link.<node>``: links of other nodes' procs to this node's actors (``_links``).
 * ``eventlib.hb.<node>``: heartbeats; ``eventlib.ping.<node>``: liveness probe of a node name.
+
+A node subscribes to the heartbeats and exit notices of the nodes it watches
+only: those it monitors or links to, those whose procs link to its actors, and
+those it called lately (``_CALL_LINGER`` heartbeat intervals). Traffic then
+grows with the links, not with the square of the cluster's size.
 * ``$SYS.ACCOUNT.<account>.DISCONNECT``: the server's notice that a connection closed.
 """
 
@@ -70,6 +75,10 @@ __all__ = ["Node", "NodeStatistics"]
 
 T = TypeVar("T")
 
+# A node called within this many heartbeat intervals stays watched (its
+# heartbeats fail calls to it when it hangs), without a SUB/UNSUB per call.
+_CALL_LINGER = 10
+
 _log = get_logger()
 
 
@@ -82,6 +91,7 @@ class NodeStatistics:
         exports: the number of actors it exports.
         pending_calls: its calls waiting for a reply.
         watched_nodes: the other nodes whose heartbeats it checks.
+        heartbeats_received: heartbeats of other nodes it received since it started.
         links_out: links of its procs to remote actors (two-way ones).
         links_in: links of other nodes' procs to its exported actors.
     """
@@ -90,6 +100,7 @@ class NodeStatistics:
     exports: int
     pending_calls: int
     watched_nodes: int
+    heartbeats_received: int
     links_out: int
     links_in: int
 
@@ -187,6 +198,10 @@ class Node:
         self._inbox = ""
         self._sources: dict[tuple[str, str | None], Source] = {}
         self._seen: dict[str, tuple[str, float, float]] = {}  # node: incarnation, seen, deadline
+        self._watched: dict[str, list[Any]] = {}  # node: its heartbeat and exit subscriptions
+        self._called: dict[str, int] = {}  # node: the tick of the last call to it
+        self._tick = 0  # heartbeat intervals since the start
+        self._heartbeats = 0  # heartbeats received
         self._registry = NameRegistry(self.name, names_bucket, self._await, self._client)
         self._kv_nodes: Any = None
         self._node_revision = 0
@@ -238,9 +253,11 @@ class Node:
             self._connected = True
             self._claim_node_name()
             self._await(nc.subscribe(self._inbox + "*", cb=self._on_reply))
-            self._await(nc.subscribe("eventlib.exit.*.*", cb=self._on_exit_notice))
+            self._watched = {}
+            self._called = {}
+            own_exits = f"eventlib.exit.{self.name}.*"  # refs to this node's own actors
+            self._await(nc.subscribe(own_exits, cb=self._on_exit_notice))
             self._await(nc.subscribe(f"eventlib.link.{self.name}", cb=self._on_link_message))
-            self._await(nc.subscribe("eventlib.hb.*", cb=self._on_heartbeat))
             if self.events_account is not None:
                 subject = f"$SYS.ACCOUNT.{self.events_account}.DISCONNECT"
                 self._await(nc.subscribe(subject, cb=self._on_disconnect_event))
@@ -292,6 +309,8 @@ class Node:
                     json_bytes([self.incarnation, self.heartbeat_interval]),
                 )
                 self._check_heartbeats()
+                self._tick += 1
+                self._drop_watches()
 
     def _proc_exited(self, _proc: Proc) -> None:
         """However the node proc ended (stopped, failed, killed), the node is offline."""
@@ -384,6 +403,7 @@ class Node:
             self._fire(key, "noconnection")
         self._links.offline()
         self._seen.clear()
+        self._called.clear()
 
     # -- exports -----------------------------------------------------------
 
@@ -542,6 +562,10 @@ class Node:
         check_not_main_loop(get_hub(), "RemoteRef.call() waits for the reply")
         nc = self._client()
         payload = self._encode(message)
+        node = ref.node
+        self._called[node] = self._tick
+        if node not in self._watched:
+            self._watch(node)
         self._next_token += 1
         token = str(self._next_token)
         pending = _PendingCall(Event(), ref)
@@ -700,8 +724,9 @@ class Node:
 
     async def _on_heartbeat(self, msg: Any) -> None:
         node = msg.subject.rsplit(".", 1)[1]
-        if node == self.name:
-            return
+        if node not in self._watched:
+            return  # unwatched since the subscription was made
+        self._heartbeats += 1
         incarnation, interval = json.loads(msg.data)
         previous = self._seen.get(node)
         if previous is not None and previous[0] and previous[0] != incarnation:
@@ -710,9 +735,37 @@ class Node:
         self._seen[node] = (incarnation, now, now + interval * (self.heartbeat_misses + 0.5))
 
     def _watch(self, node: str) -> None:
-        """Watch ``node``'s heartbeats even before the first one arrives here."""
-        if node != self.name:
-            self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
+        """Watch ``node``: its heartbeats (missing ones count from now) and exit notices."""
+        if node == self.name:
+            return
+        self._seen.setdefault(node, ("", time.monotonic(), self._deadline()))
+        if node not in self._watched and self._connected:
+            subscriptions: list[Any] = []
+            self._watched[node] = subscriptions
+            # SUBs go out before anything published after this call (one connection, in order)
+            nc, subs = self._nc, subscriptions
+            self._task(self._subscribe(nc, subs, f"eventlib.hb.{node}", self._on_heartbeat))
+            self._task(self._subscribe(nc, subs, f"eventlib.exit.{node}.*", self._on_exit_notice))
+
+    async def _subscribe(self, nc: Any, into: list[Any], subject: str, callback: Any) -> None:
+        subscription = await nc.subscribe(subject, cb=callback)
+        into.append(subscription)
+        if not any(subs is into for subs in self._watched.values()):
+            await subscription.unsubscribe()  # unwatched meanwhile
+
+    def _drop_watches(self) -> None:
+        """Stop watching the nodes nothing here depends on any more (each heartbeat interval)."""
+        tick = self._tick
+        for node, last in list(self._called.items()):
+            if tick - last > _CALL_LINGER:
+                del self._called[node]
+        wanted = {node for node, _actor in self._sources}
+        wanted.update(self._called, self._links.origins())
+        wanted.update(call.ref.node for call in self._calls.values())
+        for node in [node for node in self._watched if node not in wanted]:
+            self._seen.pop(node, None)
+            for subscription in self._watched.pop(node):
+                self._task(subscription.unsubscribe())
 
     async def _on_link_message(self, msg: Any) -> None:
         self._links.on_message(msg.data)
@@ -741,6 +794,7 @@ class Node:
             return
         _log.warning("remote.node_down", node=node, why=why, observer=self.name)
         self._seen.pop(node, None)
+        self._called.pop(node, None)
         for call in list(self._calls.values()):
             if call.ref.node == node and not call.event.ready():
                 call.event.send_exception(NodeDown(node, f"({why}) while a call waited for it"))
@@ -816,7 +870,8 @@ class Node:
             connected=self._connected,
             exports=len(self._exports),
             pending_calls=len(self._calls),
-            watched_nodes=len(self._seen),
+            watched_nodes=len(self._watched),
+            heartbeats_received=self._heartbeats,
             links_out=links_out,
             links_in=links_in,
         )
