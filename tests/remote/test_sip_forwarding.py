@@ -378,3 +378,28 @@ def test_a_cancel_whose_lookup_times_out_is_dropped_not_refused(real_reactor, ow
             assert _answers(sock, 0.2) == []
             sock.sendto(cancel, ("127.0.0.1", server.udp_port))
             _wait_until(lambda: server.lookups == 2)
+
+
+@requires_sipp
+def test_sipp_cancels_from_another_port_fail_no_call_on_2_workers(
+    real_reactor, nats_server, tmp_path
+):
+    """sipp in twin mode CANCELs each ringing INVITE from a second instance's port: every
+    CANCEL gets 200 and every INVITE 487; the CANCELs that reached the other worker were
+    looked up and taken by the worker ringing the call."""
+    calls = 40
+    config = Config(host="127.0.0.1", udp_port=0, ring_seconds=30.0)
+    pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
+    try:
+        caller, canceller = _twin_sipps(
+            ("cancel_caller.xml", "cancel_canceller.xml"), shared.udp_port, calls, tmp_path
+        )
+        assert caller[:3] == (0, calls, 0), caller[3]
+        assert canceller[:3] == (0, calls, 0), canceller[3]
+        counts = _settled_totals(pool, "cancelled", calls)
+        # All CANCELs come from one port, so one worker; the INVITEs' ports are hashed over both.
+        assert 0 < counts["forwarded"] < calls
+        assert counts["cancelled"] == calls
+    finally:
+        pool.stop()
+        shared.close()
