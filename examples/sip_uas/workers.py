@@ -223,15 +223,24 @@ class WorkerSipServer(SipServer):
         elif None in answers:  # the owner may be the one that did not answer
             self.lookups_dropped += 1
         else:
-            super()._route(request, endpoint, peer)  # no call anywhere: 481
+            try:
+                super()._route(request, endpoint, peer)  # no call anywhere: 481
+            except Exception as exc:  # as in handle(): a routing bug drops one request
+                self.stats.dropped += 1
+                log.exception("sip.route_error", error=repr(exc), peer=repr(peer))
 
     def _ask(self, slot: int, message: list[Any]) -> bool | None:
         """Whether worker ``slot`` had the call and took the CANCEL; None: no answer."""
+        from eventlib.remote import NodeDown, NotConnected  # noqa: PLC0415 - only with --nats
+
         try:
             taken = self.node.ref(f"sip-w{slot}", "dialogs").call(message, self.lookup_timeout)
-        except ActorNotRunning:  # no such node now: its calls, if any, died with it
+        except (NotConnected, NodeDown) as error:  # no word from it: it may have the call
+            log.warning("sip.lookup_failed", slot=slot, error=repr(error))
+            return None
+        except ActorNotRunning:  # nothing serves that slot now: its calls died with it
             return False
-        except Exception as error:  # not connected, timed out, failed: unknown
+        except Exception as error:  # timed out, or failed there: unknown
             log.warning("sip.lookup_failed", slot=slot, error=repr(error))
             return None
         return bool(taken)

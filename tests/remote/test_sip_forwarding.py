@@ -14,8 +14,8 @@ import pytest
 
 import eventlib
 from eventlib.green import socket, subprocess
-from eventlib.mailbox import Actor
-from eventlib.remote import Node
+from eventlib.mailbox import Actor, ActorNotRunning
+from eventlib.remote import Node, NotConnected
 from examples.sip_uas.server import Config
 from examples.sip_uas.workers import WorkerSipServer, start_pool, totals
 
@@ -403,3 +403,25 @@ def test_sipp_cancels_from_another_port_fail_no_call_on_2_workers(
     finally:
         pool.stop()
         shared.close()
+
+
+def test_a_cancel_while_disconnected_from_nats_is_dropped_not_refused(
+    real_reactor, own_nats_server
+):
+    """Without NATS no worker can say it has not the call: no 481, the CANCEL is dropped."""
+    with _worker_0_and_a_held_worker_1(own_nats_server.url) as (server, _):
+        own_nats_server.stop()
+        probe = server.node.ref("sip-w-none", "dialogs")
+        with eventlib.Timeout(10):
+            while True:  # until the node knows its connection is gone
+                try:
+                    probe.call(None, timeout=1)
+                except NotConnected:
+                    break
+                except ActorNotRunning:
+                    eventlib.sleep(0.02)
+        with _udp_socket() as sock:
+            cancel = _request("CANCEL", "offline@test", 1, sock.getsockname()[1])
+            sock.sendto(cancel, ("127.0.0.1", server.udp_port))
+            _wait_until(lambda: server.lookups_dropped == 1)
+            assert _answers(sock, 0.2) == []
