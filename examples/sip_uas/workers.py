@@ -31,9 +31,10 @@ other slot's ``dialogs`` actor, concurrently, "do you have Call-ID X? then take
 this CANCEL" (a ``call`` each, ``lookup_timeout`` bounds it). The owner routes
 it to the call's session (200 OK to the CANCEL from the owner's socket, 487 to
 the INVITE); if every other worker says no, the CANCEL gets 481; if one did not
-answer in time, it is dropped and its retransmission asks again. At most
-``max_lookups`` lookups run at once, one per Call-ID (a retransmission that
-arrives during its lookup is dropped); beyond that a CANCEL is dropped too.
+answer in time (or NATS is out of reach), it is dropped and its retransmission
+asks again. At most ``max_lookups`` lookups run at once, one per Call-ID (a
+retransmission that arrives during its lookup is dropped); beyond that a CANCEL
+is dropped too.
 
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
