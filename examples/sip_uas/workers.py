@@ -24,6 +24,18 @@ the owner routes it by Call-ID to the call's session, which answers from the
 owner's socket (the same address and port: SO_REUSEPORT). Forwarding is a
 ``cast``, at most once, like UDP itself: the client's retransmission covers a loss.
 
+A CANCEL names no dialog: it matches the INVITE's server transaction (RFC 3261
+§9.2), and while the INVITE rings the client knows no To tag. A UDP CANCEL
+for a Call-ID this worker does not have is looked up: the worker asks every
+other slot's ``dialogs`` actor, concurrently, "do you have Call-ID X? then take
+this CANCEL" (a ``call`` each, ``lookup_timeout`` bounds it). The owner routes
+it to the call's session (200 OK to the CANCEL from the owner's socket, 487 to
+the INVITE); if every other worker says no, the CANCEL gets 481; if one did not
+answer in time (or NATS is out of reach), it is dropped and its retransmission
+asks again. At most ``max_lookups`` lookups run at once, one per Call-ID (a
+retransmission that arrives during its lookup is dropped); beyond that a CANCEL
+is dropped too.
+
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
 ``--drain`` seconds, then exits; the parent exits last (status 1 instead if
@@ -53,7 +65,7 @@ import structlog
 
 import eventlib
 from eventlib.green import subprocess
-from eventlib.mailbox import Actor
+from eventlib.mailbox import Actor, ActorNotRunning
 from eventlib.supervisor import SupervisorError
 from eventlib.workers import (
     SharedSockets,
@@ -77,11 +89,29 @@ _COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)
 
 
 class WorkerSipServer(SipServer):
-    """The UAS of one worker: drains on request and knows its slot's earlier dialogs."""
+    """The UAS of one worker: drains on request and knows its slot's earlier dialogs.
 
-    def __init__(self, config: Config, index: int) -> None:
+    Args:
+        config: the UAS's configuration.
+        index: this worker's slot in the pool.
+        max_lookups: CANCELs whose owner may be looked up at once (with NATS).
+        lookup_timeout: seconds a lookup waits for the other workers' answers.
+    """
+
+    def __init__(
+        self, config: Config, index: int, *, max_lookups: int = 64, lookup_timeout: float = 1.0
+    ) -> None:
+        if max_lookups < 1 or lookup_timeout <= 0:
+            raise ValueError(
+                f"max_lookups must be >= 1 and lookup_timeout > 0, got {max_lookups!r} "
+                f"and {lookup_timeout!r}"
+            )
         super().__init__(config)
         self.index = index
+        self.workers = 1
+        """Slots in the pool (set by join_cluster): the workers a CANCEL's lookup asks."""
+        self.max_lookups = max_lookups
+        self.lookup_timeout = lookup_timeout
         # To tags name the slot and the process: "w<index>.<pid hex>.<n>".
         self._slot_tag = b"w%d." % index
         self._tag_prefix = b"w%d.%x." % (index, os.getpid())
@@ -94,15 +124,28 @@ class WorkerSipServer(SipServer):
         """In-dialog requests sent on to the worker that owns their dialog."""
         self.forwarded_in = 0
         """In-dialog requests other workers forwarded to this one."""
+        self.lookups = 0
+        """CANCELs for a Call-ID this worker did not have, whose owner it asked for."""
+        self.lookups_dropped = 0
+        """CANCELs dropped unanswered: lookups at their cap, or a worker that did not answer."""
+        self._lookups: set[bytes] = set()  # the Call-IDs being looked up
         self._raw = b""
         self._forwarding = False
 
     # -- forwarding in-dialog requests to the owning worker ---------------------
 
-    def join_cluster(self, nats_url: str) -> None:
-        """Join NATS as node ``sip-w<index>`` and take forwarded requests (call from a proc)."""
+    def join_cluster(self, nats_url: str, workers: int) -> None:
+        """Join NATS as node ``sip-w<index>`` and take forwarded requests (call from a proc).
+
+        Args:
+            nats_url: the NATS server.
+            workers: the pool's size: the slots ``0 .. workers-1`` a CANCEL's lookup asks.
+        """
         from eventlib.remote import Node  # noqa: PLC0415 - only with --nats
 
+        if workers <= self.index:
+            raise ValueError(f"a pool of {workers} workers has no slot {self.index}")
+        self.workers = workers
         node = Node(f"sip-w{self.index}", nats_url, heartbeat_interval=0.5)
         self.node = node.start()
         node.export("dialogs", _Dialogs.spawn(self))
@@ -113,14 +156,17 @@ class WorkerSipServer(SipServer):
 
     def _route(self, request: Request, endpoint: Any, peer: Any) -> None:
         owner = self._owner(request, endpoint)
-        if owner is None:
+        if owner is not None:
+            self.forwarded += 1
+            message = ["forward", self._raw, peer[0], peer[1]]
+            try:
+                self.node.ref(f"sip-w{owner}", "dialogs").cast(message)
+            except Exception as error:  # not connected: drop it, the client retransmits
+                log.warning("sip.forward_failed", owner=owner, error=repr(error))
+        elif self._must_look_up(request, endpoint):
+            self._look_up(request, endpoint, peer)
+        else:
             super()._route(request, endpoint, peer)
-            return
-        self.forwarded += 1
-        try:
-            self.node.ref(f"sip-w{owner}", "dialogs").cast([self._raw, peer[0], peer[1]])
-        except Exception as error:  # not connected: drop it, the client retransmits
-            log.warning("sip.forward_failed", owner=owner, error=repr(error))
 
     def _owner(self, request: Request, endpoint: Any) -> int | None:
         """The slot that owns this request's dialog, when it is another worker's."""
@@ -134,6 +180,72 @@ class WorkerSipServer(SipServer):
             return None
         return int(match.group(1))
 
+    def _must_look_up(self, request: Request, endpoint: Any) -> bool:
+        """A UDP CANCEL for a call this worker does not have: another worker may."""
+        return (
+            request.method == b"CANCEL"
+            and self.workers > 1
+            and self.node is not None
+            and not self._forwarding
+            and not endpoint.reliable
+            and request.call_id not in self.calls
+        )
+
+    def _look_up(self, request: Request, endpoint: Any, peer: Any) -> None:
+        """Start asking the other workers for the CANCEL's call (never blocks: MAIN_LOOP)."""
+        call_id = request.call_id
+        assert call_id is not None
+        if call_id in self._lookups:  # a retransmission: the running lookup answers
+            return
+        if len(self._lookups) >= self.max_lookups:
+            self.lookups_dropped += 1  # the client's retransmission asks again
+            log.warning("sip.lookups_full", max_lookups=self.max_lookups)
+            return
+        self.lookups += 1
+        self._lookups.add(call_id)
+        eventlib.spawn(self._find_owner, request, self._raw, endpoint, peer)
+
+    def _find_owner(self, request: Request, data: bytes, endpoint: Any, peer: Any) -> None:
+        """The lookup's proc: the owner takes the CANCEL; nobody: 481; no answer: dropped."""
+        call_id = request.call_id
+        assert call_id is not None
+        message = ["cancel", call_id, data, peer[0], peer[1]]
+        try:
+            askers = [
+                eventlib.spawn(self._ask, slot, message)
+                for slot in range(self.workers)
+                if slot != self.index
+            ]
+            answers = [asker.wait() for asker in askers]
+        finally:
+            self._lookups.discard(call_id)
+        if True in answers:
+            self.forwarded += 1
+        elif None in answers:  # the owner may be the one that did not answer
+            self.lookups_dropped += 1
+        else:
+            try:
+                super()._route(request, endpoint, peer)  # no call anywhere: 481
+            except Exception as exc:  # as in handle(): a routing bug drops one request
+                self.stats.dropped += 1
+                log.exception("sip.route_error", error=repr(exc), peer=repr(peer))
+
+    def _ask(self, slot: int, message: list[Any]) -> bool | None:
+        """Whether worker ``slot`` had the call and took the CANCEL; None: no answer."""
+        from eventlib.remote import NodeDown, NotConnected  # noqa: PLC0415 - only with --nats
+
+        try:
+            taken = self.node.ref(f"sip-w{slot}", "dialogs").call(message, self.lookup_timeout)
+        except (NotConnected, NodeDown) as error:  # no word from it: it may have the call
+            log.warning("sip.lookup_failed", slot=slot, error=repr(error))
+            return None
+        except ActorNotRunning:  # nothing serves that slot now: its calls died with it
+            return False
+        except Exception as error:  # timed out, or failed there: unknown
+            log.warning("sip.lookup_failed", slot=slot, error=repr(error))
+            return None
+        return bool(taken)
+
     def take_forwarded(self, data: bytes, peer: tuple[str, int]) -> None:
         """Route a request another worker forwarded, as if this worker's socket got it."""
         self.forwarded_in += 1
@@ -142,6 +254,13 @@ class WorkerSipServer(SipServer):
             self.handle(data, self._udp, peer)
         finally:
             self._forwarding = False
+
+    def take_cancel(self, call_id: bytes, data: bytes, peer: tuple[str, int]) -> bool:
+        """Route a CANCEL another worker looked up, if its call is here; whether it was."""
+        if call_id not in self.calls:
+            return False
+        self.take_forwarded(data, peer)
+        return True
 
     def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
         request = self.draining
@@ -176,18 +295,29 @@ class WorkerSipServer(SipServer):
             "orphan_byes": self.orphan_byes,
             "forwarded": self.forwarded,
             "forwarded_in": self.forwarded_in,
+            "lookups": self.lookups,
+            "lookups_dropped": self.lookups_dropped,
         }
 
 
 class _Dialogs(Actor):
-    """A worker's exported actor: takes in-dialog requests forwarded by other workers."""
+    """A worker's exported actor: takes requests for its calls from other workers.
+
+    Messages: ``["forward", data, host, port]`` (cast: an in-dialog request,
+    routed here by its To tag) and ``["cancel", call_id, data, host, port]``
+    (call: a CANCEL; the reply says whether this worker had the call and took it).
+    """
 
     def __init__(self, server: WorkerSipServer) -> None:
         self.server = server
 
-    def handle(self, message: Any) -> None:
-        data, host, port = message
+    def handle(self, message: Any) -> bool | None:
+        if message[0] == "cancel":
+            _, call_id, data, host, port = message
+            return self.server.take_cancel(call_id, data, (host, port))
+        _, data, host, port = message
         self.server.take_forwarded(data, (host, port))
+        return None
 
 
 # -- the worker process ---------------------------------------------------------
@@ -215,7 +345,7 @@ def worker_main(argv: list[str] | None = None) -> None:
     server = WorkerSipServer(config, worker.index)
     server.start_tree()
     if options.get("nats"):
-        server.join_cluster(options["nats"])
+        server.join_cluster(options["nats"], options["workers"])
     for kind, fd in worker.sockets.items():
         with socket.socket(fileno=fd) as sock:  # the server listens on a duplicate
             sock.setblocking(False)
@@ -279,6 +409,7 @@ def start_pool(
         },
         "quiet": quiet,
         "nats": nats,
+        "workers": count,
         "demo": demo,
     }
     try:
