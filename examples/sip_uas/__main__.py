@@ -33,7 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--nats",
         default=None,
         metavar="URL",
-        help="with --workers: forward in-dialog requests between workers over this NATS server",
+        help=(
+            "with --workers: forward in-dialog requests and CANCELs to the worker"
+            " that owns the call, over this NATS server"
+        ),
     )
     parser.add_argument("--demo", action="store_true", help="drive the UAS with sipp and show it")
     parser.add_argument("--seconds", type=float, default=6.0, help="demo length")
