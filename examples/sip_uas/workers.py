@@ -25,7 +25,7 @@ owner's socket (the same address and port: SO_REUSEPORT). Forwarding is a
 ``cast``, at most once, like UDP itself: the client's retransmission covers a loss.
 
 A CANCEL names no dialog: it matches the INVITE's server transaction (RFC 3261
-§9.2), and while the INVITE rings the client knows no To tag. A UDP CANCEL
+§9.2), and while the INVITE rings the client knows no To tag. A CANCEL
 for a Call-ID this worker does not have is looked up: the worker asks every
 other slot's ``dialogs`` actor, concurrently, "do you have Call-ID X? then take
 this CANCEL" (a ``call`` each, ``lookup_timeout`` bounds it). The owner routes
@@ -35,6 +35,25 @@ answer in time (or NATS is out of reach), it is dropped and its retransmission
 asks again. At most ``max_lookups`` lookups run at once, one per Call-ID (a
 retransmission that arrives during its lookup is dropped); beyond that a CANCEL
 is dropped too.
+
+Over TCP the answers must go back over the connection the request came on (RFC
+3261 §18.2.2), which is the receiving worker's, and a TCP client does not
+retransmit. So a TCP request for another worker's call is *relayed*: the
+receiving worker ``call``s the owner with the raw request and its source; the
+owner routes it to the call's session through an endpoint that keeps the
+responses instead of sending them, waits (at most half of ``relay_timeout``) for
+the final one, and returns them all in the reply; the receiving worker writes
+them on its connection. A CANCEL over TCP is looked up as over UDP and its 200
+comes back the same way (the 487 goes to the INVITE's own connection, the
+owner's). An ACK is sent on without waiting (it gets no answer). A relay whose
+owner gives no final answer in time (or cannot be reached, or finds
+``max_relays`` relays running here; or a TCP CANCEL whose lookup gets no
+answer) is answered ``500`` with ``Retry-After: 1``: dropping it would leave the
+client waiting 32 s (Timer F) for nothing, since it does not retransmit over
+TCP; 408 would end the dialog (RFC 3261 §12.2.1.2) though the owner may only be
+slow; 503 would tell the client to try another server (§21.5.4), which cannot
+serve this dialog either; 500 with Retry-After is the "not now, later" that
+§14.2 gives a re-INVITE which cannot be handled yet.
 
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
@@ -96,15 +115,25 @@ class WorkerSipServer(SipServer):
         index: this worker's slot in the pool.
         max_lookups: CANCELs whose owner may be looked up at once (with NATS).
         lookup_timeout: seconds a lookup waits for the other workers' answers.
+        max_relays: TCP requests that may wait at once for their owner's answers.
+        relay_timeout: seconds a relayed TCP request waits for its owner's answers.
     """
 
     def __init__(
-        self, config: Config, index: int, *, max_lookups: int = 64, lookup_timeout: float = 1.0
+        self,
+        config: Config,
+        index: int,
+        *,
+        max_lookups: int = 64,
+        lookup_timeout: float = 1.0,
+        max_relays: int = 64,
+        relay_timeout: float = 2.0,
     ) -> None:
-        if max_lookups < 1 or lookup_timeout <= 0:
+        if max_lookups < 1 or max_relays < 1 or lookup_timeout <= 0 or relay_timeout <= 0:
             raise ValueError(
-                f"max_lookups must be >= 1 and lookup_timeout > 0, got {max_lookups!r} "
-                f"and {lookup_timeout!r}"
+                "max_lookups and max_relays must be >= 1, lookup_timeout and relay_timeout "
+                f"> 0; got {max_lookups!r}, {max_relays!r}, {lookup_timeout!r} and "
+                f"{relay_timeout!r}"
             )
         super().__init__(config)
         self.index = index
@@ -112,6 +141,8 @@ class WorkerSipServer(SipServer):
         """Slots in the pool (set by join_cluster): the workers a CANCEL's lookup asks."""
         self.max_lookups = max_lookups
         self.lookup_timeout = lookup_timeout
+        self.max_relays = max_relays
+        self.relay_timeout = relay_timeout
         # To tags name the slot and the process: "w<index>.<pid hex>.<n>".
         self._slot_tag = b"w%d." % index
         self._tag_prefix = b"w%d.%x." % (index, os.getpid())
@@ -127,8 +158,12 @@ class WorkerSipServer(SipServer):
         self.lookups = 0
         """CANCELs for a Call-ID this worker did not have, whose owner it asked for."""
         self.lookups_dropped = 0
-        """CANCELs dropped unanswered: lookups at their cap, or a worker that did not answer."""
+        """CANCELs whose lookup was not made (at the cap) or got no answer from some worker."""
+        self.relays_failed = 0
+        """TCP requests answered 500 Retry-After here: their owner gave no final answer in
+        time or could not be reached, or max_relays relays (max_lookups lookups) were running."""
         self._lookups: set[bytes] = set()  # the Call-IDs being looked up
+        self._relays = 0  # relayed TCP requests waiting for their owner's answers
         self._raw = b""
         self._forwarding = False
 
@@ -155,23 +190,31 @@ class WorkerSipServer(SipServer):
         super().handle(data, endpoint, peer)
 
     def _route(self, request: Request, endpoint: Any, peer: Any) -> None:
-        owner = self._owner(request, endpoint)
-        if owner is not None:
+        owner = self._owner(request)
+        if owner is None:
+            if self._must_look_up(request):
+                self._look_up(request, endpoint, peer)
+            else:
+                super()._route(request, endpoint, peer)
+        elif endpoint.reliable and request.method != b"ACK":
+            self._start_relay(owner, request, endpoint, peer)
+        else:
+            # UDP: the owner answers from its own socket (the same address and port).
+            # An ACK over TCP gets no answer: nothing to wait for either.
+            if endpoint.reliable:
+                message = ["relay", self._raw, peer[0], peer[1], 0.0]
+            else:
+                message = ["forward", self._raw, peer[0], peer[1]]
             self.forwarded += 1
-            message = ["forward", self._raw, peer[0], peer[1]]
             try:
                 self.node.ref(f"sip-w{owner}", "dialogs").cast(message)
             except Exception as error:  # not connected: drop it, the client retransmits
                 log.warning("sip.forward_failed", owner=owner, error=repr(error))
-        elif self._must_look_up(request, endpoint):
-            self._look_up(request, endpoint, peer)
-        else:
-            super()._route(request, endpoint, peer)
 
-    def _owner(self, request: Request, endpoint: Any) -> int | None:
+    def _owner(self, request: Request) -> int | None:
         """The slot that owns this request's dialog, when it is another worker's."""
-        if self.node is None or self._forwarding or endpoint.reliable:
-            return None  # TCP: the connection is this worker's, answers must use it
+        if self.node is None or self._forwarding:
+            return None
         tag = request.to_tag
         if tag is None or request.call_id in self.calls:
             return None
@@ -180,14 +223,13 @@ class WorkerSipServer(SipServer):
             return None
         return int(match.group(1))
 
-    def _must_look_up(self, request: Request, endpoint: Any) -> bool:
-        """A UDP CANCEL for a call this worker does not have: another worker may."""
+    def _must_look_up(self, request: Request) -> bool:
+        """A CANCEL for a call this worker does not have: another worker may."""
         return (
             request.method == b"CANCEL"
             and self.workers > 1
             and self.node is not None
             and not self._forwarding
-            and not endpoint.reliable
             and request.call_id not in self.calls
         )
 
@@ -195,21 +237,27 @@ class WorkerSipServer(SipServer):
         """Start asking the other workers for the CANCEL's call (never blocks: MAIN_LOOP)."""
         call_id = request.call_id
         assert call_id is not None
-        if call_id in self._lookups:  # a retransmission: the running lookup answers
-            return
-        if len(self._lookups) >= self.max_lookups:
-            self.lookups_dropped += 1  # the client's retransmission asks again
-            log.warning("sip.lookups_full", max_lookups=self.max_lookups)
+        running = call_id in self._lookups  # over UDP, a retransmission: the lookup answers
+        if running or len(self._lookups) >= self.max_lookups:
+            if not running:  # over UDP the client's retransmission asks again
+                self.lookups_dropped += 1
+                log.warning("sip.lookups_full", max_lookups=self.max_lookups)
+            if endpoint.reliable:  # over TCP nothing is resent: say "later"
+                self._retry_later(request, endpoint, peer)
             return
         self.lookups += 1
         self._lookups.add(call_id)
         eventlib.spawn(self._find_owner, request, self._raw, endpoint, peer)
 
     def _find_owner(self, request: Request, data: bytes, endpoint: Any, peer: Any) -> None:
-        """The lookup's proc: the owner takes the CANCEL; nobody: 481; no answer: dropped."""
+        """The lookup's proc: the owner takes the CANCEL; nobody: 481; no answer: dropped
+        (UDP) or 500 Retry-After (TCP)."""
         call_id = request.call_id
         assert call_id is not None
-        message = ["cancel", call_id, data, peer[0], peer[1]]
+        reliable = endpoint.reliable
+        # Over TCP the owner keeps its answers for the reply (at most half the wait).
+        wait = self.lookup_timeout / 2 if reliable else None
+        message = ["cancel", call_id, data, peer[0], peer[1], wait]
         try:
             askers = [
                 eventlib.spawn(self._ask, slot, message)
@@ -219,10 +267,16 @@ class WorkerSipServer(SipServer):
             answers = [asker.wait() for asker in askers]
         finally:
             self._lookups.discard(call_id)
-        if True in answers:
+        taken = [answer for answer in answers if answer is True or isinstance(answer, list)]
+        if taken:
             self.forwarded += 1
+            if reliable:
+                answers = taken[0] if isinstance(taken[0], list) else []
+                self._answer_relayed(request, answers, endpoint, peer)
         elif None in answers:  # the owner may be the one that did not answer
             self.lookups_dropped += 1
+            if reliable:
+                self._retry_later(request, endpoint, peer)
         else:
             try:
                 super()._route(request, endpoint, peer)  # no call anywhere: 481
@@ -230,8 +284,9 @@ class WorkerSipServer(SipServer):
                 self.stats.dropped += 1
                 log.exception("sip.route_error", error=repr(exc), peer=repr(peer))
 
-    def _ask(self, slot: int, message: list[Any]) -> bool | None:
-        """Whether worker ``slot`` had the call and took the CANCEL; None: no answer."""
+    def _ask(self, slot: int, message: list[Any]) -> bool | list[bytes] | None:
+        """Whether worker ``slot`` had the call and took the CANCEL (over TCP: its answers
+        to it); None: no answer."""
         from eventlib.remote import NodeDown, NotConnected  # noqa: PLC0415 - only with --nats
 
         try:
@@ -244,21 +299,92 @@ class WorkerSipServer(SipServer):
         except Exception as error:  # timed out, or failed there: unknown
             log.warning("sip.lookup_failed", slot=slot, error=repr(error))
             return None
-        return bool(taken)
+        return taken if isinstance(taken, list) else bool(taken)
 
-    def take_forwarded(self, data: bytes, peer: tuple[str, int]) -> None:
-        """Route a request another worker forwarded, as if this worker's socket got it."""
+    # -- relaying TCP requests: the owner answers, this worker's connection carries it --
+
+    def _start_relay(self, owner: int, request: Request, endpoint: Any, peer: Any) -> None:
+        """Relay a TCP request to its owner in a proc of its own (the reader goes on)."""
+        if self._relays >= self.max_relays:
+            log.warning("sip.relays_full", max_relays=self.max_relays)
+            self._retry_later(request, endpoint, peer)
+            return
+        self._relays += 1
+        self.forwarded += 1
+        eventlib.spawn(self._relay, owner, request, self._raw, endpoint, peer)
+
+    def _relay(self, owner: int, request: Request, data: bytes, endpoint: Any, peer: Any) -> None:
+        """The relay's proc: ``call`` the owner, write its answers on the connection."""
+        # The owner waits at most half the timeout for its session: its reply, final
+        # answer or not, then comes back before this call gives up.
+        message = ["relay", data, peer[0], peer[1], self.relay_timeout / 2]
+        try:
+            answers = self.node.ref(f"sip-w{owner}", "dialogs").call(message, self.relay_timeout)
+        except Exception as error:  # timed out, unreachable, or no worker in that slot now
+            log.warning("sip.relay_failed", owner=owner, error=repr(error))
+            answers = []
+        finally:
+            self._relays -= 1
+        if not isinstance(answers, list):  # not a worker of this version: no answers
+            answers = []
+        self._answer_relayed(request, answers, endpoint, peer)
+
+    def _answer_relayed(
+        self, request: Request, answers: list[bytes], endpoint: Any, peer: Any
+    ) -> None:
+        """Write the owner's answers; none of them final: 500 Retry-After after them."""
+        for answer in answers:
+            endpoint.send(answer, peer)
+        if not any(_is_final(answer) for answer in answers):
+            self._retry_later(request, endpoint, peer)
+
+    def _retry_later(self, request: Request, endpoint: Any, peer: Any) -> None:
+        """500 with Retry-After: 1, for a TCP request this worker could not get answered."""
+        self.relays_failed += 1
+        endpoint.send(self._out_of_dialog(request, 500, ((b"Retry-After", b"1"),)), peer)
+
+    # -- the owner's side ----------------------------------------------------------------
+
+    def take_forwarded(self, data: bytes, peer: tuple[str, int], endpoint: Any = None) -> None:
+        """Route a request another worker forwarded, as if this worker's socket got it.
+
+        Args:
+            endpoint: where the answers go; this worker's UDP socket by default.
+        """
         self.forwarded_in += 1
         self._forwarding = True  # never forward it again: this is the owner, or nobody is
         try:
-            self.handle(data, self._udp, peer)
+            self.handle(data, self._udp if endpoint is None else endpoint, peer)
         finally:
             self._forwarding = False
 
-    def take_cancel(self, call_id: bytes, data: bytes, peer: tuple[str, int]) -> bool:
-        """Route a CANCEL another worker looked up, if its call is here; whether it was."""
+    def take_relayed(self, data: bytes, peer: tuple[str, int], wait: float) -> list[bytes]:
+        """Route a request another worker got over TCP; its answers, kept for that worker.
+
+        Waits at most ``wait`` seconds for the final answer (not at all for an ACK, or a
+        request dropped here); returns the answers sent by then, in order.
+        """
+        capture = _Capture()
+        dropped = self.stats.dropped
+        self.take_forwarded(data, peer, capture)
+        if wait > 0 and self.stats.dropped == dropped:
+            capture.final.wait(wait, None)
+        capture.open = False  # an answer after this one is too late for the reply
+        return capture.answers
+
+    def take_cancel(
+        self, call_id: bytes, data: bytes, peer: tuple[str, int], wait: float | None = None
+    ) -> bool | list[bytes]:
+        """Route a CANCEL another worker looked up, if its call is here; whether it was.
+
+        Args:
+            wait: the CANCEL came over TCP: wait this long for its answer and return the
+                answers (:meth:`take_relayed`) instead of True.
+        """
         if call_id not in self.calls:
             return False
+        if wait is not None:
+            return self.take_relayed(data, peer, wait)
         self.take_forwarded(data, peer)
         return True
 
@@ -297,24 +423,56 @@ class WorkerSipServer(SipServer):
             "forwarded_in": self.forwarded_in,
             "lookups": self.lookups,
             "lookups_dropped": self.lookups_dropped,
+            "relays_failed": self.relays_failed,
         }
+
+
+def _is_final(response: bytes) -> bool:
+    """Whether a response ("SIP/2.0 NNN ...") is final (2xx to 6xx)."""
+    return response[8:9] in (b"2", b"3", b"4", b"5", b"6")
+
+
+class _Capture:
+    """The endpoint of a relayed request in its owner: keeps the answers, sends nothing."""
+
+    reliable = True  # it came over TCP: nothing is retransmitted to it
+    contact = b""  # a relayed request is in a dialog: no new call names it as Contact
+
+    def __init__(self) -> None:
+        self.answers: list[bytes] = []
+        self.final = eventlib.Event()
+        self.open = True
+
+    def send(self, data: bytes, peer: Any) -> None:  # noqa: ARG002 - one peer
+        if self.open:
+            self.answers.append(data)
+            if _is_final(data) and not self.final.ready():
+                self.final.send(None)
 
 
 class _Dialogs(Actor):
     """A worker's exported actor: takes requests for its calls from other workers.
 
-    Messages: ``["forward", data, host, port]`` (cast: an in-dialog request,
-    routed here by its To tag) and ``["cancel", call_id, data, host, port]``
-    (call: a CANCEL; the reply says whether this worker had the call and took it).
+    Messages: ``["forward", data, host, port]`` (cast: an in-dialog request over
+    UDP, routed here by its To tag; answered from this worker's socket),
+    ``["relay", data, host, port, wait]`` (call: the same over TCP; the reply is
+    the answers, for the other worker's connection) and ``["cancel", call_id,
+    data, host, port, wait]`` (call: a CANCEL; the reply says whether this worker
+    had the call and took it: False, True, or over TCP, when ``wait`` is not
+    None, the answers).
     """
 
     def __init__(self, server: WorkerSipServer) -> None:
         self.server = server
 
-    def handle(self, message: Any) -> bool | None:
-        if message[0] == "cancel":
-            _, call_id, data, host, port = message
-            return self.server.take_cancel(call_id, data, (host, port))
+    def handle(self, message: Any) -> bool | list[bytes] | None:
+        kind = message[0]
+        if kind == "cancel":
+            _, call_id, data, host, port, wait = message
+            return self.server.take_cancel(call_id, data, (host, port), wait)
+        if kind == "relay":
+            _, data, host, port, wait = message
+            return self.server.take_relayed(data, (host, port), wait)
         _, data, host, port = message
         self.server.take_forwarded(data, (host, port))
         return None

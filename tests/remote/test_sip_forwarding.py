@@ -16,7 +16,9 @@ import eventlib
 from eventlib.green import socket, subprocess
 from eventlib.mailbox import Actor, ActorNotRunning
 from eventlib.remote import Node, NotConnected
+from examples.sip_uas.message import parse_message
 from examples.sip_uas.server import Config
+from examples.sip_uas.session import Call
 from examples.sip_uas.workers import WorkerSipServer, start_pool, totals
 
 from .conftest import free_port
@@ -32,12 +34,14 @@ _CALL_ID = re.compile(rb"^Call-ID: *([^\r\n]+)", re.MULTILINE | re.IGNORECASE)
 _COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 
-def _request(method: str, call_id: str, cseq: int, port: int, to_tag: bytes = b"") -> bytes:
+def _request(
+    method: str, call_id: str, cseq: int, port: int, to_tag: bytes = b"", *, transport: str = "UDP"
+) -> bytes:
     to = "<sip:uas@127.0.0.1>" + (f";tag={to_tag.decode()}" if to_tag else "")
     branch = f"z9hG4bK-{call_id.partition('@')[0]}-{cseq}"
     return (
         f"{method} sip:uas@127.0.0.1 SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch={branch}\r\n"
+        f"Via: SIP/2.0/{transport} 127.0.0.1:{port};branch={branch}\r\n"
         "From: <sip:uac@127.0.0.1>;tag=uac\r\n"
         f"To: {to}\r\n"
         f"Call-ID: {call_id}\r\n"
@@ -126,6 +130,141 @@ def test_bye_from_another_port_is_forwarded_to_the_owning_worker(real_reactor, n
         shared.close()
 
 
+# -- TCP: the request is relayed to the owner, its answers come back on its connection -----
+
+
+_CONTENT_LENGTH = re.compile(rb"^Content-Length: *(\d+)", re.MULTILINE | re.IGNORECASE)
+
+
+class _TcpClient:
+    """A SIP client's TCP connection: requests out, responses in, cut by Content-Length."""
+
+    def __init__(self, server_port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", server_port), timeout=10)
+        self.port = int(self.sock.getsockname()[1])
+        self.buffer = b""
+
+    def __enter__(self) -> _TcpClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sock.close()
+
+    def request(self, method: str, call_id: str, cseq: int, to_tag: bytes = b"") -> None:
+        self.sock.sendall(_request(method, call_id, cseq, self.port, to_tag, transport="TCP"))
+
+    def response(self, timeout: float) -> bytes | None:
+        """The next response, or None if none is complete within ``timeout`` seconds."""
+        self.sock.settimeout(timeout)
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                length = _CONTENT_LENGTH.search(self.buffer, 0, end + 2)
+                total = end + 4 + (int(length.group(1)) if length else 0)
+                if len(self.buffer) >= total:
+                    message, self.buffer = self.buffer[:total], self.buffer[total:]
+                    return message
+            try:
+                chunk = self.sock.recv(65535)
+            except TimeoutError:
+                return None
+            if not chunk:
+                return None
+            self.buffer += chunk
+
+    def final(self, timeout: float = 10, until: int = 200) -> bytes | None:
+        """The next response with a code >= ``until``; None if none comes in time."""
+        deadline = time.monotonic() + timeout
+        while (reply := self.response(max(deadline - time.monotonic(), 0.01))) is not None:
+            if _code(reply) >= until:
+                return reply
+        return None
+
+
+def _tcp_call_with_bye_on_another_connection(server_port: int, call_id: str) -> str:
+    """INVITE and ACK over one TCP connection, BYE over another; the BYE's final status."""
+    with _TcpClient(server_port) as caller:
+        caller.request("INVITE", call_id, 1)
+        ok = caller.final()
+        if ok is None or _code(ok) != 200:
+            return f"INVITE: {ok!r}"
+        tag = _TO_TAG.search(ok).group(1)
+        caller.request("ACK", call_id, 1, tag)
+        with _TcpClient(server_port) as hangup:
+            hangup.request("BYE", call_id, 2, tag)
+            reply = hangup.final()
+    return "200" if reply is not None and _code(reply) == 200 else f"BYE: {reply!r}"
+
+
+def test_bye_over_another_tcp_connection_is_answered_by_the_owner_on_that_connection(
+    real_reactor, nats_server
+):
+    """BYEs whose connection the other worker accepted are relayed to the owner, and its 200
+    comes back over the BYE's connection: no call fails."""
+    config = Config(host="127.0.0.1", udp_port=None, tcp_port=0, ring_seconds=0.0)
+    pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
+    try:
+        port = shared.tcp_port
+        callers = [
+            eventlib.spawn(_tcp_call_with_bye_on_another_connection, port, f"tcp-{n}@test")
+            for n in range(CALLS)
+        ]
+        assert [caller.wait() for caller in callers] == ["200"] * CALLS
+        counts = _settled_totals(pool, "completed", CALLS)
+        # The kernel hashes each new connection to one of 2 listening sockets: about half
+        # the BYEs reach the worker without the call (none of 24: odds 2**-24).
+        assert counts["forwarded"] > 0
+        assert counts["relays_failed"] == 0
+        assert counts["completed"] == CALLS
+    finally:
+        pool.stop()
+        shared.close()
+
+
+def _tcp_cancel_on_another_connection(server_port: int, call_id: str) -> str:
+    """INVITE over one TCP connection; once it rings, CANCEL over another; the ACK of the
+    final response over the first. The CANCEL's and the INVITE's final statuses, as text."""
+    with _TcpClient(server_port) as caller:
+        caller.request("INVITE", call_id, 1)
+        ringing = caller.final(until=180)
+        if ringing is None or _code(ringing) != 180:
+            return f"INVITE: {ringing!r}"
+        with _TcpClient(server_port) as canceller:
+            canceller.request("CANCEL", call_id, 1)  # the INVITE's branch: same call, CSeq
+            cancelled = canceller.final()
+        if cancelled is None or _code(cancelled) != 200:
+            return f"CANCEL: {cancelled!r}"
+        final = caller.final()
+        if final is None:
+            return "200, the INVITE got no final response"
+        caller.request("ACK", call_id, 1, _TO_TAG.search(final).group(1))
+    return f"200 {_code(final)}"
+
+
+def test_cancel_over_another_tcp_connection_is_answered_on_that_connection(
+    real_reactor, nats_server
+):
+    """A CANCEL whose connection the other worker accepted is looked up and taken by the
+    worker ringing its INVITE: its 200 comes back on the CANCEL's connection, the 487 on the
+    INVITE's."""
+    config = Config(host="127.0.0.1", udp_port=None, tcp_port=0, ring_seconds=20.0)
+    pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
+    try:
+        port = shared.tcp_port
+        callers = [
+            eventlib.spawn(_tcp_cancel_on_another_connection, port, f"tcp-cancel-{n}@test")
+            for n in range(CALLS)
+        ]
+        assert [caller.wait() for caller in callers] == ["200 487"] * CALLS
+        counts = _settled_totals(pool, "cancelled", CALLS)
+        assert counts["cancelled"] == CALLS
+        assert counts["forwarded"] > 0
+        assert counts["relays_failed"] == 0
+    finally:
+        pool.stop()
+        shared.close()
+
+
 # -- sipp: BYEs from another port, with two sipp instances in 3PCC ("twin") mode ----------
 
 
@@ -177,15 +316,18 @@ def _finish(process: Any, timeout: float) -> tuple[int, int, int, str]:
 
 
 def _twin_sipps(
-    pair: tuple[str, str], server_port: int, calls: int, cwd: Path
+    pair: tuple[str, str], server_port: int, calls: int, cwd: Path, transport: str = "udp"
 ) -> tuple[tuple[int, int, int, str], tuple[int, int, int, str]]:
     """Run a 3PCC pair: the second scenario's sipp listens for the twin link, the first places
-    ``calls`` calls (a socket each: the kernel spreads them over the workers) and hands each
-    call to it; its one socket sends the other half of every call. Both sipps' results."""
+    ``calls`` calls (a socket each, over UDP or TCP: the kernel spreads them over the workers)
+    and hands each call to it; its one socket sends the other half of every call. Both sipps'
+    results."""
     caller, other = pair
     twin_port = free_port()
+    letter = transport[0]  # sipp's -t: u1/un for UDP, t1/tn for TCP
+    local_port = _free_udp_port() if transport == "udp" else free_port()
     other_sipp = _sipp(
-        other, server_port, twin_port, cwd, "-t", "u1", "-p", str(_free_udp_port()),
+        other, server_port, twin_port, cwd, "-t", f"{letter}1", "-p", str(local_port),
         "-m", str(calls),
     )  # fmt: skip
     try:
@@ -194,7 +336,7 @@ def _twin_sipps(
                 assert other_sipp.poll() is None, _finish(other_sipp, 1)[3]
                 eventlib.sleep(0.02)
         caller_sipp = _sipp(
-            caller, server_port, twin_port, cwd, "-t", "un", "-r", "20", "-m", str(calls)
+            caller, server_port, twin_port, cwd, "-t", f"{letter}n", "-r", "20", "-m", str(calls)
         )
         caller_result = _finish(caller_sipp, 60)
     finally:
@@ -202,16 +344,34 @@ def _twin_sipps(
     return caller_result, other_result
 
 
+def _pool_on(transport: str, nats_url: str, **config: Any) -> tuple[Any, Any, int]:
+    """2 workers serving ``transport`` only, with NATS: the pool, its sockets and its port."""
+    udp = transport == "udp"
+    pool, shared = start_pool(
+        2,
+        Config(
+            host="127.0.0.1", udp_port=0 if udp else None, tcp_port=None if udp else 0, **config
+        ),
+        quiet=True,
+        heartbeat_interval=0.3,
+        nats=nats_url,
+    )
+    return pool, shared, shared.udp_port if udp else shared.tcp_port
+
+
 @requires_sipp
-def test_sipp_byes_from_another_port_fail_no_call_on_2_workers(real_reactor, nats_server, tmp_path):
-    """sipp in twin mode sends each BYE from a second instance's port: 0 failed calls, and the
-    BYEs that reached the other worker were forwarded to the owner."""
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_sipp_byes_from_another_port_fail_no_call_on_2_workers(
+    real_reactor, nats_server, tmp_path, transport
+):
+    """sipp in twin mode sends each BYE from a second instance's socket (over TCP: its
+    connection): 0 failed calls, and the BYEs that reached the other worker were forwarded to
+    the owner (over TCP: relayed, answered on their connection)."""
     calls = 40
-    config = Config(host="127.0.0.1", udp_port=0, ring_seconds=0.0)
-    pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
+    pool, shared, port = _pool_on(transport, nats_server.url, ring_seconds=0.0)
     try:
         caller, hangup = _twin_sipps(
-            ("bye_caller.xml", "bye_hangup.xml"), shared.udp_port, calls, tmp_path
+            ("bye_caller.xml", "bye_hangup.xml"), port, calls, tmp_path, transport
         )
         assert caller[:3] == (0, calls, 0), caller[3]
         assert hangup[:3] == (0, calls, 0), hangup[3]
@@ -299,27 +459,32 @@ def test_cancel_for_a_call_no_worker_has_gets_481(real_reactor, nats_server):
 
 
 class _HeldDialogs(Actor):
-    """Worker 1's ``dialogs`` as a test sees it: answers "no such call" once released."""
+    """Worker 1's ``dialogs`` as a test sees it: answers "no such call" once released (to a
+    relay: no answers)."""
 
     def __init__(self, release: eventlib.Event) -> None:
         self.release = release
+        self.messages: list[Any] = []
 
-    def handle(self, message: Any) -> bool:
+    def handle(self, message: Any) -> bool | list[bytes]:
+        self.messages.append(message)
         self.release.wait()
-        return False
+        return [] if message[0] == "relay" else False
 
 
 @contextlib.contextmanager
-def _worker_0_and_a_held_worker_1(url: str, **options: Any) -> Any:
+def _worker_0_and_a_held_worker_1(url: str, tcp: bool = False, **options: Any) -> Any:
     """Worker 0 of a pool of 2, in this process; worker 1 answers lookups once released."""
     release = eventlib.Event()
-    server = WorkerSipServer(Config(udp_port=0), 0, **options).start()
+    config = Config(udp_port=0, tcp_port=0 if tcp else None)
+    server = WorkerSipServer(config, 0, **options).start()
     other = None
     try:
         server.join_cluster(url, 2)
         other = Node("sip-w1", url, heartbeat_interval=0.5).start()
-        other.export("dialogs", _HeldDialogs.spawn(release))
-        yield server, release
+        held = _HeldDialogs.spawn(release)
+        other.export("dialogs", held)
+        yield server, release, held
     finally:
         if not release.ready():
             release.send(None)
@@ -355,6 +520,7 @@ def test_cancels_beyond_max_lookups_are_dropped_and_retransmissions_join_theirs(
     with _worker_0_and_a_held_worker_1(own_nats_server.url, max_lookups=2, lookup_timeout=10) as (
         server,
         release,
+        _,
     ):
         with _udp_socket() as sock:
             port = sock.getsockname()[1]
@@ -370,7 +536,7 @@ def test_cancels_beyond_max_lookups_are_dropped_and_retransmissions_join_theirs(
 def test_a_cancel_whose_lookup_times_out_is_dropped_not_refused(real_reactor, own_nats_server):
     """A worker that does not answer in time may have the call: no 481, the CANCEL is dropped
     (its retransmission asks again)."""
-    with _worker_0_and_a_held_worker_1(own_nats_server.url, lookup_timeout=0.2) as (server, _):
+    with _worker_0_and_a_held_worker_1(own_nats_server.url, lookup_timeout=0.2) as (server, _, _):
         with _udp_socket() as sock:
             cancel = _request("CANCEL", "slow@test", 1, sock.getsockname()[1])
             sock.sendto(cancel, ("127.0.0.1", server.udp_port))
@@ -381,18 +547,18 @@ def test_a_cancel_whose_lookup_times_out_is_dropped_not_refused(real_reactor, ow
 
 
 @requires_sipp
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_sipp_cancels_from_another_port_fail_no_call_on_2_workers(
-    real_reactor, nats_server, tmp_path
+    real_reactor, nats_server, tmp_path, transport
 ):
-    """sipp in twin mode CANCELs each ringing INVITE from a second instance's port: every
-    CANCEL gets 200 and every INVITE 487; the CANCELs that reached the other worker were
-    looked up and taken by the worker ringing the call."""
+    """sipp in twin mode CANCELs each ringing INVITE from a second instance's socket (over
+    TCP: its connection): every CANCEL gets 200 and every INVITE 487; the CANCELs that
+    reached the other worker were looked up and taken by the worker ringing the call."""
     calls = 40
-    config = Config(host="127.0.0.1", udp_port=0, ring_seconds=30.0)
-    pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
+    pool, shared, port = _pool_on(transport, nats_server.url, ring_seconds=30.0)
     try:
         caller, canceller = _twin_sipps(
-            ("cancel_caller.xml", "cancel_canceller.xml"), shared.udp_port, calls, tmp_path
+            ("cancel_caller.xml", "cancel_canceller.xml"), port, calls, tmp_path, transport
         )
         assert caller[:3] == (0, calls, 0), caller[3]
         assert canceller[:3] == (0, calls, 0), canceller[3]
@@ -409,7 +575,7 @@ def test_a_cancel_while_disconnected_from_nats_is_dropped_not_refused(
     real_reactor, own_nats_server
 ):
     """Without NATS no worker can say it has not the call: no 481, the CANCEL is dropped."""
-    with _worker_0_and_a_held_worker_1(own_nats_server.url) as (server, _):
+    with _worker_0_and_a_held_worker_1(own_nats_server.url) as (server, _, _):
         own_nats_server.stop()
         probe = server.node.ref("sip-w-none", "dialogs")
         with eventlib.Timeout(10):
@@ -425,3 +591,106 @@ def test_a_cancel_while_disconnected_from_nats_is_dropped_not_refused(
             sock.sendto(cancel, ("127.0.0.1", server.udp_port))
             _wait_until(lambda: server.lookups_dropped == 1)
             assert _answers(sock, 0.2) == []
+
+
+# -- TCP relays in this process: worker 0 relays to a worker 1 that the test holds ----------
+
+
+def _retry_after(reply: bytes | None) -> tuple[int, bytes] | None:
+    """(status, Retry-After value) of a response; None for no response."""
+    if reply is None:
+        return None
+    match = re.search(rb"^Retry-After: *([^\r\n]*)", reply, re.MULTILINE | re.IGNORECASE)
+    return _code(reply), match.group(1) if match else b""
+
+
+def test_a_tcp_request_whose_owner_does_not_answer_in_time_gets_500_retry_after(
+    real_reactor, own_nats_server
+):
+    """The client does not retransmit over TCP: no answer from the owner within
+    relay_timeout is a 500 with Retry-After on the request's connection, not silence."""
+    with _worker_0_and_a_held_worker_1(own_nats_server.url, tcp=True, relay_timeout=0.3) as (
+        server,
+        _,
+        held,
+    ):
+        with _TcpClient(server.tcp_port) as client:
+            started = time.monotonic()
+            client.request("BYE", "slow-owner@test", 2, b"w1.abc.1")
+            reply = client.final(timeout=5)
+            assert _retry_after(reply) == (500, b"1")
+            assert 0.3 <= time.monotonic() - started < 3
+            assert [message[0] for message in held.messages] == ["relay"]
+            assert (server.forwarded, server.relays_failed) == (1, 1)
+
+
+def test_tcp_requests_beyond_max_relays_get_500_at_once(real_reactor, own_nats_server):
+    """With max_relays relays waiting for their owner, one more TCP request is refused at
+    once; a relay whose owner returns no final answer gets 500 too."""
+    with _worker_0_and_a_held_worker_1(
+        own_nats_server.url, tcp=True, max_relays=1, relay_timeout=10
+    ) as (server, release, _):
+        with _TcpClient(server.tcp_port) as first, _TcpClient(server.tcp_port) as second:
+            first.request("BYE", "first@test", 2, b"w1.abc.1")
+            _wait_until(lambda: server.forwarded == 1)
+            second.request("BYE", "second@test", 2, b"w1.abc.2")
+            assert _retry_after(second.final(timeout=5)) == (500, b"1")
+            assert first.response(0.2) is None  # still waiting for the held owner
+            release.send(None)
+            assert _retry_after(first.final(timeout=5)) == (500, b"1")
+            assert (server.forwarded, server.relays_failed) == (1, 2)
+
+
+def test_an_ack_over_tcp_for_another_workers_dialog_is_sent_on_without_waiting(
+    real_reactor, own_nats_server
+):
+    """An ACK gets no answer: it is cast to the owner (wait 0) and nothing is written back."""
+    with _worker_0_and_a_held_worker_1(own_nats_server.url, tcp=True) as (server, _, held):
+        with _TcpClient(server.tcp_port) as client:
+            client.request("ACK", "ack@test", 1, b"w1.abc.1")
+            _wait_until(lambda: held.messages)
+            kind, _data, _host, port, wait = held.messages[0]
+            assert (kind, port, wait) == ("relay", client.port, 0.0)
+            assert client.response(0.2) is None
+            assert (server.forwarded, server.relays_failed) == (1, 0)
+
+
+def test_a_tcp_cancel_whose_lookup_times_out_gets_500_retry_after(real_reactor, own_nats_server):
+    """A worker that does not answer a TCP CANCEL's lookup in time may have the call: no 481,
+    and no silence either (nothing is resent over TCP): 500 with Retry-After."""
+    with _worker_0_and_a_held_worker_1(own_nats_server.url, tcp=True, lookup_timeout=0.2) as (
+        server,
+        _,
+        held,
+    ):
+        with _TcpClient(server.tcp_port) as client:
+            client.request("CANCEL", "slow-cancel@test", 1)
+            assert _retry_after(client.final(timeout=5)) == (500, b"1")
+            assert held.messages[0][0] == "cancel"
+            assert held.messages[0][-1] == pytest.approx(0.1)  # the owner's wait: half of it
+            assert (server.lookups_dropped, server.relays_failed) == (1, 1)
+
+
+def test_the_owner_returns_the_answers_it_has_when_its_wait_ends(real_reactor):
+    """A relayed request its session does not answer within ``wait``: the owner's reply
+    comes then, with no answers, rather than holding its dialogs actor longer."""
+    server = WorkerSipServer(Config(udp_port=None), 1)
+    invite = parse_message(_request("INVITE", "mute@test", 1, 5060))
+    server.calls[b"mute@test"] = Call(invite, server._udp, ("127.0.0.1", 5060), b"w1.1.1", 4)
+    started = time.monotonic()
+    bye = _request("BYE", "mute@test", 2, 5060, b"w1.1.1", transport="TCP")
+    assert server.take_relayed(bye, ("127.0.0.1", 5060), 0.2) == []
+    assert 0.2 <= time.monotonic() - started < 2
+    assert server.forwarded_in == 1
+
+
+def test_the_owner_returns_an_answer_made_at_once_without_waiting(real_reactor):
+    """A relayed BYE for a dialog of the slot's previous process is answered 200 at once, and
+    the reply carries it without waiting for more."""
+    server = WorkerSipServer(Config(udp_port=None), 1)
+    started = time.monotonic()
+    bye = _request("BYE", "gone@test", 2, 5060, b"w1.1.1", transport="TCP")
+    answers = server.take_relayed(bye, ("127.0.0.1", 5060), 5.0)
+    assert [_code(answer) for answer in answers] == [200]
+    assert time.monotonic() - started < 1
+    assert server.orphan_byes == 1
