@@ -182,7 +182,8 @@ class _TcpClient:
 
 
 def _tcp_call_with_bye_on_another_connection(server_port: int, call_id: str) -> str:
-    """INVITE and ACK over one TCP connection, BYE over another; the BYE's final status."""
+    """INVITE and ACK over one TCP connection; an OPTIONS in the dialog, then the BYE, over
+    another. Their final statuses, as text."""
     with _TcpClient(server_port) as caller:
         caller.request("INVITE", call_id, 1)
         ok = caller.final()
@@ -190,17 +191,19 @@ def _tcp_call_with_bye_on_another_connection(server_port: int, call_id: str) -> 
             return f"INVITE: {ok!r}"
         tag = _TO_TAG.search(ok).group(1)
         caller.request("ACK", call_id, 1, tag)
-        with _TcpClient(server_port) as hangup:
-            hangup.request("BYE", call_id, 2, tag)
-            reply = hangup.final()
-    return "200" if reply is not None and _code(reply) == 200 else f"BYE: {reply!r}"
+        with _TcpClient(server_port) as other:
+            other.request("OPTIONS", call_id, 2, tag)
+            options = other.final()
+            other.request("BYE", call_id, 3, tag)
+            bye = other.final()
+    return " ".join(str(reply and _code(reply)) for reply in (options, bye))
 
 
-def test_bye_over_another_tcp_connection_is_answered_by_the_owner_on_that_connection(
+def test_in_dialog_requests_over_another_tcp_connection_are_answered_on_that_connection(
     real_reactor, nats_server
 ):
-    """BYEs whose connection the other worker accepted are relayed to the owner, and its 200
-    comes back over the BYE's connection: no call fails."""
+    """In-dialog requests (OPTIONS, BYE) whose connection the other worker accepted are
+    relayed to the owner, and its answers come back over their connection: no call fails."""
     config = Config(host="127.0.0.1", udp_port=None, tcp_port=0, ring_seconds=0.0)
     pool, shared = start_pool(2, config, quiet=True, heartbeat_interval=0.3, nats=nats_server.url)
     try:
@@ -209,10 +212,10 @@ def test_bye_over_another_tcp_connection_is_answered_by_the_owner_on_that_connec
             eventlib.spawn(_tcp_call_with_bye_on_another_connection, port, f"tcp-{n}@test")
             for n in range(CALLS)
         ]
-        assert [caller.wait() for caller in callers] == ["200"] * CALLS
+        assert [caller.wait() for caller in callers] == ["200 200"] * CALLS
         counts = _settled_totals(pool, "completed", CALLS)
         # The kernel hashes each new connection to one of 2 listening sockets: about half
-        # the BYEs reach the worker without the call (none of 24: odds 2**-24).
+        # the second connections reach the worker without the call (none of 24: 2**-24).
         assert counts["forwarded"] > 0
         assert counts["relays_failed"] == 0
         assert counts["completed"] == CALLS
@@ -619,7 +622,8 @@ def test_a_tcp_request_whose_owner_does_not_answer_in_time_gets_500_retry_after(
             client.request("BYE", "slow-owner@test", 2, b"w1.abc.1")
             reply = client.final(timeout=5)
             assert _retry_after(reply) == (500, b"1")
-            assert 0.3 <= time.monotonic() - started < 3
+            assert time.monotonic() - started >= 0.3
+            _wait_until(lambda: held.messages)
             assert [message[0] for message in held.messages] == ["relay"]
             assert (server.forwarded, server.relays_failed) == (1, 1)
 
@@ -666,6 +670,7 @@ def test_a_tcp_cancel_whose_lookup_times_out_gets_500_retry_after(real_reactor, 
         with _TcpClient(server.tcp_port) as client:
             client.request("CANCEL", "slow-cancel@test", 1)
             assert _retry_after(client.final(timeout=5)) == (500, b"1")
+            _wait_until(lambda: held.messages)
             assert held.messages[0][0] == "cancel"
             assert held.messages[0][-1] == pytest.approx(0.1)  # the owner's wait: half of it
             assert (server.lookups_dropped, server.relays_failed) == (1, 1)
@@ -680,7 +685,7 @@ def test_the_owner_returns_the_answers_it_has_when_its_wait_ends(real_reactor):
     started = time.monotonic()
     bye = _request("BYE", "mute@test", 2, 5060, b"w1.1.1", transport="TCP")
     assert server.take_relayed(bye, ("127.0.0.1", 5060), 0.2) == []
-    assert 0.2 <= time.monotonic() - started < 2
+    assert 0.2 <= time.monotonic() - started < 10
     assert server.forwarded_in == 1
 
 
@@ -690,7 +695,7 @@ def test_the_owner_returns_an_answer_made_at_once_without_waiting(real_reactor):
     server = WorkerSipServer(Config(udp_port=None), 1)
     started = time.monotonic()
     bye = _request("BYE", "gone@test", 2, 5060, b"w1.1.1", transport="TCP")
-    answers = server.take_relayed(bye, ("127.0.0.1", 5060), 5.0)
+    answers = server.take_relayed(bye, ("127.0.0.1", 5060), 30.0)
     assert [_code(answer) for answer in answers] == [200]
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10
     assert server.orphan_byes == 1
