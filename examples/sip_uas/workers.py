@@ -39,21 +39,23 @@ is dropped too.
 Over TCP the answers must go back over the connection the request came on (RFC
 3261 §18.2.2), which is the receiving worker's, and a TCP client does not
 retransmit. So a TCP request for another worker's call is *relayed*: the
-receiving worker ``call``s the owner with the raw request and its source; the
-owner routes it to the call's session through an endpoint that keeps the
-responses instead of sending them, waits (at most half of ``relay_timeout``) for
-the final one, and returns them all in the reply; the receiving worker writes
-them on its connection. A CANCEL over TCP is looked up as over UDP and its 200
-comes back the same way (the 487 goes to the INVITE's own connection, the
-owner's). An ACK is sent on without waiting (it gets no answer). A relay whose
-owner gives no final answer in time (or cannot be reached, or finds
-``max_relays`` relays running here; or a TCP CANCEL whose lookup gets no
-answer) is answered ``500`` with ``Retry-After: 1``: dropping it would leave the
-client waiting 32 s (Timer F) for nothing, since it does not retransmit over
-TCP; 408 would end the dialog (RFC 3261 §12.2.1.2) though the owner may only be
-slow; 503 would tell the client to try another server (§21.5.4), which cannot
-serve this dialog either; 500 with Retry-After is the "not now, later" that
-§14.2 gives a re-INVITE which cannot be handled yet.
+receiving worker ``call``s the owner with the raw request and its source (one of
+its :data:`RELAY_ACTORS`, chosen by Call-ID, so that a session slow to answer
+holds back only the calls that share its actor); the owner routes it to the
+call's session through an endpoint that keeps the responses instead of sending
+them, waits (at most half of ``relay_timeout``) for the final one, and returns
+them all in the reply; the receiving worker writes them on its connection. A
+CANCEL over TCP is looked up as over UDP and its 200 comes back the same way
+(the 487 goes to the INVITE's own connection, the owner's). An ACK is sent on
+without waiting (it gets no answer). A relay whose owner gives no final answer
+in time (or cannot be reached, or while ``max_relays`` relays wait here already;
+or a TCP CANCEL whose lookup gets no answer) is answered ``500`` with
+``Retry-After: 1``: dropping it would leave the client waiting 32 s (Timer F)
+for nothing, since it does not retransmit over TCP; 408 would end the dialog
+(RFC 3261 §12.2.1.2) though the owner may only be slow; 503 would tell the
+client to try another server (§21.5.4), which cannot serve this dialog either;
+500 with Retry-After is the "not now, later" that §14.2 gives a re-INVITE which
+cannot be handled yet.
 
 Stopping (SIGTERM or Ctrl-C to the parent): every worker stops taking calls
 (new INVITEs get 503 Retry-After), lets its running calls end within
@@ -77,6 +79,7 @@ import socket
 import sys
 import tempfile
 import time
+import zlib
 from typing import Any
 
 import attrs
@@ -98,13 +101,31 @@ from eventlib.workers import (
 from examples.sip_uas.message import Request, build_response
 from examples.sip_uas.server import Config, SipServer
 
-__all__ = ["WorkerSipServer", "run_pool_demo", "serve_pool", "start_pool", "worker_main"]
+__all__ = [
+    "RELAY_ACTORS",
+    "WorkerSipServer",
+    "relay_actor",
+    "run_pool_demo",
+    "serve_pool",
+    "start_pool",
+    "worker_main",
+]
 
 log = structlog.get_logger("sip_uas")
 
 _PARENT_FIELDS = ("udp_port", "tcp_port")  # the parent binds these; workers get sockets
 _SLOT_TAG = re.compile(rb"w(\d+)\.")
 _COUNTS = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
+
+RELAY_ACTORS = tuple(f"relay{n}" for n in range(8))
+"""The actors each worker exports besides ``dialogs`` for what waits for a session's answer
+(TCP relays and lookups): an actor serves one message at a time, so a session slow to
+answer holds back only the calls whose Call-ID picks the same actor."""
+
+
+def relay_actor(call_id: bytes) -> str:
+    """The relay actor that takes the TCP requests of this Call-ID (the same in every worker)."""
+    return RELAY_ACTORS[zlib.crc32(call_id) % len(RELAY_ACTORS)]
 
 
 class WorkerSipServer(SipServer):
@@ -184,6 +205,8 @@ class WorkerSipServer(SipServer):
         node = Node(f"sip-w{self.index}", nats_url, heartbeat_interval=0.5)
         self.node = node.start()
         node.export("dialogs", _Dialogs.spawn(self))
+        for name in RELAY_ACTORS:
+            node.export(name, _Dialogs.spawn(self))
 
     def handle(self, data: bytes, endpoint: Any, peer: Any) -> None:
         self._raw = data  # routing is synchronous: _route below may forward these bytes
@@ -289,8 +312,10 @@ class WorkerSipServer(SipServer):
         to it); None: no answer."""
         from eventlib.remote import NodeDown, NotConnected  # noqa: PLC0415 - only with --nats
 
+        # Over TCP the owner waits for the session's answer: in the call's relay actor.
+        actor = "dialogs" if message[-1] is None else relay_actor(message[1])
         try:
-            taken = self.node.ref(f"sip-w{slot}", "dialogs").call(message, self.lookup_timeout)
+            taken = self.node.ref(f"sip-w{slot}", actor).call(message, self.lookup_timeout)
         except (NotConnected, NodeDown) as error:  # no word from it: it may have the call
             log.warning("sip.lookup_failed", slot=slot, error=repr(error))
             return None
@@ -318,8 +343,10 @@ class WorkerSipServer(SipServer):
         # The owner waits at most half the timeout for its session: its reply, final
         # answer or not, then comes back before this call gives up.
         message = ["relay", data, peer[0], peer[1], self.relay_timeout / 2]
+        assert request.call_id is not None
+        ref = self.node.ref(f"sip-w{owner}", relay_actor(request.call_id))
         try:
-            answers = self.node.ref(f"sip-w{owner}", "dialogs").call(message, self.relay_timeout)
+            answers = ref.call(message, self.relay_timeout)
         except Exception as error:  # timed out, unreachable, or no worker in that slot now
             log.warning("sip.relay_failed", owner=owner, error=repr(error))
             answers = []
@@ -451,7 +478,8 @@ class _Capture:
 
 
 class _Dialogs(Actor):
-    """A worker's exported actor: takes requests for its calls from other workers.
+    """A worker's exported actor (``dialogs``, and each of :data:`RELAY_ACTORS`): takes
+    requests for its calls from other workers.
 
     Messages: ``["forward", data, host, port]`` (cast: an in-dialog request over
     UDP, routed here by its To tag; answered from this worker's socket),

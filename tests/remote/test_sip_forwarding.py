@@ -19,7 +19,13 @@ from eventlib.remote import Node, NotConnected
 from examples.sip_uas.message import parse_message
 from examples.sip_uas.server import Config
 from examples.sip_uas.session import Call
-from examples.sip_uas.workers import WorkerSipServer, start_pool, totals
+from examples.sip_uas.workers import (
+    RELAY_ACTORS,
+    WorkerSipServer,
+    relay_actor,
+    start_pool,
+    totals,
+)
 
 from .conftest import free_port
 
@@ -486,7 +492,8 @@ def _worker_0_and_a_held_worker_1(url: str, tcp: bool = False, **options: Any) -
         server.join_cluster(url, 2)
         other = Node("sip-w1", url, heartbeat_interval=0.5).start()
         held = _HeldDialogs.spawn(release)
-        other.export("dialogs", held)
+        for name in ("dialogs", *RELAY_ACTORS):
+            other.export(name, held)
         yield server, release, held
     finally:
         if not release.ready():
@@ -674,6 +681,43 @@ def test_a_tcp_cancel_whose_lookup_times_out_gets_500_retry_after(real_reactor, 
             assert held.messages[0][0] == "cancel"
             assert held.messages[0][-1] == pytest.approx(0.1)  # the owner's wait: half of it
             assert (server.lookups_dropped, server.relays_failed) == (1, 1)
+
+
+def test_a_session_slow_to_answer_holds_back_no_relay_of_a_call_in_another_relay_actor(
+    real_reactor, own_nats_server
+):
+    """Worker 1 waits for a session that never answers one relayed BYE; a BYE for a call
+    whose Call-ID picks another relay actor is answered meanwhile."""
+    slow, quick = (
+        "mute@test",
+        next(
+            call_id
+            for call_id in (f"quick-{n}@test" for n in range(100))
+            if relay_actor(call_id.encode()) != relay_actor(b"mute@test")
+        ),
+    )
+    url = own_nats_server.url
+    receiver = WorkerSipServer(Config(udp_port=None, tcp_port=0), 0, relay_timeout=10).start()
+    owner = WorkerSipServer(Config(udp_port=None), 1)
+    try:
+        receiver.join_cluster(url, 2)
+        owner.join_cluster(url, 2)
+        invite = parse_message(_request("INVITE", slow, 1, 5060))
+        # A call with no session reading its mailbox: nothing will answer its BYE.
+        owner.calls[slow.encode()] = Call(invite, None, ("127.0.0.1", 5060), b"w1.1.1", 4)
+        with _TcpClient(receiver.tcp_port) as first, _TcpClient(receiver.tcp_port) as second:
+            first.request("BYE", slow, 2, b"w1.1.1")
+            _wait_until(lambda: owner.forwarded_in == 1)  # the owner waits for the session
+            started = time.monotonic()
+            second.request("BYE", quick, 2, b"w1.1.2")  # a dialog of slot 1's previous process
+            assert _code(second.final(timeout=10)) == 200
+            assert time.monotonic() - started < 4  # the slow one is held for 5 s
+            assert _retry_after(first.final(timeout=10)) == (500, b"1")
+    finally:
+        for server in (receiver, owner):
+            if server.node is not None:
+                server.node.stop()
+            server.stop()
 
 
 def test_the_owner_returns_the_answers_it_has_when_its_wait_ends(real_reactor):
