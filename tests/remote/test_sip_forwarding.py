@@ -16,7 +16,7 @@ import eventlib
 from eventlib.green import socket, subprocess
 from eventlib.mailbox import Actor, ActorNotRunning
 from eventlib.remote import Node, NotConnected
-from examples.sip_uas.message import parse_message
+from examples.sip_uas.message import build_response, parse_message
 from examples.sip_uas.server import Config
 from examples.sip_uas.session import Call
 from examples.sip_uas.workers import (
@@ -469,21 +469,25 @@ def test_cancel_for_a_call_no_worker_has_gets_481(real_reactor, nats_server):
 
 class _HeldDialogs(Actor):
     """Worker 1's ``dialogs`` as a test sees it: answers "no such call" once released (to a
-    relay: no answers)."""
+    relay: ``answers``, none by default)."""
 
-    def __init__(self, release: eventlib.Event) -> None:
+    def __init__(self, release: eventlib.Event, answers: list[bytes]) -> None:
         self.release = release
+        self.answers = answers
         self.messages: list[Any] = []
 
     def handle(self, message: Any) -> bool | list[bytes]:
         self.messages.append(message)
         self.release.wait()
-        return [] if message[0] == "relay" else False
+        return self.answers if message[0] == "relay" else False
 
 
 @contextlib.contextmanager
-def _worker_0_and_a_held_worker_1(url: str, tcp: bool = False, **options: Any) -> Any:
-    """Worker 0 of a pool of 2, in this process; worker 1 answers lookups once released."""
+def _worker_0_and_a_held_worker_1(
+    url: str, tcp: bool = False, answers: tuple[bytes, ...] = (), **options: Any
+) -> Any:
+    """Worker 0 of a pool of 2, in this process; worker 1 answers lookups once released, and
+    relays with ``answers``."""
     release = eventlib.Event()
     config = Config(udp_port=0, tcp_port=0 if tcp else None)
     server = WorkerSipServer(config, 0, **options).start()
@@ -491,7 +495,7 @@ def _worker_0_and_a_held_worker_1(url: str, tcp: bool = False, **options: Any) -
     try:
         server.join_cluster(url, 2)
         other = Node("sip-w1", url, heartbeat_interval=0.5).start()
-        held = _HeldDialogs.spawn(release)
+        held = _HeldDialogs.spawn(release, list(answers))
         for name in ("dialogs", *RELAY_ACTORS):
             other.export(name, held)
         yield server, release, held
@@ -650,6 +654,27 @@ def test_tcp_requests_beyond_max_relays_get_500_at_once(real_reactor, own_nats_s
             release.send(None)
             assert _retry_after(first.final(timeout=5)) == (500, b"1")
             assert (server.forwarded, server.relays_failed) == (1, 2)
+
+
+def test_the_owners_answers_go_out_in_order_on_the_connection_and_a_final_one_ends_it(
+    real_reactor, own_nats_server
+):
+    """A provisional and a final answer from the owner are written in that order on the
+    request's connection, and nothing after them (no 500)."""
+    bye = parse_message(_request("BYE", "answered@test", 2, 5060, b"w1.abc.1", transport="TCP"))
+    answers = (build_response(bye, 100), build_response(bye, 200))
+    with _worker_0_and_a_held_worker_1(own_nats_server.url, tcp=True, answers=answers) as (
+        server,
+        release,
+        _,
+    ):
+        release.send(None)
+        with _TcpClient(server.tcp_port) as client:
+            client.request("BYE", "answered@test", 2, b"w1.abc.1")
+            replies = [client.response(5), client.response(5)]
+            assert [reply and _code(reply) for reply in replies] == [100, 200]
+            assert client.response(0.3) is None
+            assert (server.forwarded, server.relays_failed) == (1, 0)
 
 
 def test_an_ack_over_tcp_for_another_workers_dialog_is_sent_on_without_waiting(
