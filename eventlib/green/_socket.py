@@ -111,7 +111,8 @@ class GreenSocket(_stdlib_socket.socket):
 
     def _retry(self, method: Callable[..., Any], read: bool, args: tuple[Any, ...]) -> Any:
         """Wait for the descriptor and retry ``method`` until it stops raising EAGAIN."""
-        deadline = deadline_after(self._green_timeout)
+        timeout = self._green_timeout
+        deadline = None if timeout is None else deadline_after(timeout)
         fileno = _c_fileno(self)
         while True:
             # A read registration stays with the reactor while the socket lives:
