@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 
+from greenlet import getcurrent
+
 from eventlib.hub import Waiter, check_not_main_loop, get_hub, peek_hub
 
 __all__ = ["closed_error", "deadline_after", "notify_closed", "release_fd", "wait_fd"]
@@ -63,7 +65,8 @@ def wait_fd(
         BlockingInMainLoopError: called from MAIN_LOOP.
     """
     hub = get_hub()
-    check_not_main_loop(hub, "a green I/O call that has to wait")
+    if getcurrent() is hub.greenlet:
+        check_not_main_loop(hub, "a green I/O call that has to wait")  # raises
     remaining = 0.0
     if deadline is not None:
         if timeout_exc is None:

@@ -111,7 +111,8 @@ class GreenSocket(_stdlib_socket.socket):
 
     def _retry(self, method: Callable[..., Any], read: bool, args: tuple[Any, ...]) -> Any:
         """Wait for the descriptor and retry ``method`` until it stops raising EAGAIN."""
-        deadline = deadline_after(self._green_timeout)
+        timeout = self._green_timeout
+        deadline = None if timeout is None else deadline_after(timeout)
         fileno = _c_fileno(self)
         while True:
             # A read registration stays with the reactor while the socket lives:
@@ -240,10 +241,16 @@ class GreenSocket(_stdlib_socket.socket):
         if timeout == 0.0:
             _ss.sendall(self, data, flags)  # non-blocking: the stdlib's behaviour exactly
             return
+        sent = 0
+        if type(data) is bytes:  # the common case: all of it goes at once, no views needed
+            sent = _c_send_or_zero(self, data, flags)
+            if sent == len(data):
+                return
         deadline = deadline_after(timeout)
         with memoryview(data) as view, view.cast("B") as octets:
             total = len(octets)
-            sent = _c_send_or_zero(self, octets, flags)
+            if type(data) is not bytes:  # bytes were tried above
+                sent = _c_send_or_zero(self, octets, flags)
             fileno = _c_fileno(self)
             while sent < total:
                 wait_fd(fileno, read=False, deadline=deadline)
@@ -283,7 +290,7 @@ class GreenSocket(_stdlib_socket.socket):
         _ss_del(self)
 
 
-def _c_send_or_zero(sock: GreenSocket, data: memoryview, flags: int) -> int:
+def _c_send_or_zero(sock: GreenSocket, data: bytes | memoryview, flags: int) -> int:
     try:
         return _c_send(sock, data, flags)
     except BlockingIOError:

@@ -592,6 +592,20 @@ class GreenTransport(GreenTransportBase):
         rest = conn.read()       # everything until the peer closes
     """
 
+    def __init__(
+        self,
+        transportBufferSize: int | None = None,  # noqa: N803 - the classic name
+        *,
+        read_high_water: int | None = None,
+        half_close: bool | None = None,
+    ) -> None:
+        super().__init__(
+            transportBufferSize, read_high_water=read_high_water, half_close=half_close
+        )
+        # How much of the first buffered chunk was read already: a read(n) copies
+        # the n bytes it returns, never the rest of the chunk.
+        self._offset = 0
+
     def read(self, size: int = -1) -> bytes:
         """Read ``size`` bytes, or everything until the peer closes if ``size`` < 0.
 
@@ -620,7 +634,7 @@ class GreenTransport(GreenTransportBase):
             if self._read_error is not None:
                 return self._end_of_stream()
             self._wait_readable("recv")
-        if buflen is None and len(items) == 1:  # the common case, made cheap
+        if buflen is None and len(items) == 1 and not self._offset:  # the common case, cheap
             data: bytes = items.popleft()
             self._buffered -= len(data)
             if self._reading_paused:
@@ -629,26 +643,38 @@ class GreenTransport(GreenTransportBase):
         return self._take(buflen)
 
     def _take(self, size: int | None) -> bytes:
+        """Remove and return the first ``size`` buffered bytes (all of them if None or < 0)."""
         items = self._items
         if not items or size == 0:
             return b""
+        offset = self._offset
         if size is None or size < 0 or size >= self._buffered:
-            data: bytes = items[0] if len(items) == 1 else b"".join(items)
-            items.clear()
+            size = self._buffered
+        first = items[0]
+        end = offset + size
+        if end <= len(first):  # within the first chunk: one copy of what is returned
+            data: bytes = first[offset:end]  # the chunk itself when it is read whole
+            if end == len(first):
+                items.popleft()
+                end = 0
+            self._offset = end
         else:
-            parts = []
-            needed = size
+            items.popleft()
+            parts: list[Any] = [memoryview(first)[offset:] if offset else first]
+            needed = end - len(first)
             while needed:
                 chunk = items[0]
                 if len(chunk) <= needed:
                     parts.append(items.popleft())
                     needed -= len(chunk)
                 else:
-                    parts.append(chunk[:needed])
-                    items[0] = chunk[needed:]
-                    needed = 0
+                    parts.append(memoryview(chunk)[:needed])
+                    self._offset = needed
+                    break
+            else:
+                self._offset = 0
             data = b"".join(parts)
-        self._taken(len(data))
+        self._taken(size)
         return data
 
     def __iter__(self) -> GreenTransport:

@@ -1,5 +1,7 @@
 """eventlib.green.socket: TCP and UDP over IPv4/IPv6 with green waits and stdlib semantics."""
 
+import array
+import contextlib
 import errno
 import math
 import os
@@ -109,6 +111,46 @@ def test_sendall_delivers_more_than_the_socket_buffer(real_reactor, family):
         reader = eventlib.spawn(read_all)
         client.sendall(payload)
         assert reader.wait() == payload
+
+
+def test_sendall_of_bytes_into_a_full_buffer_waits_then_sends_all(real_reactor):
+    """sendall(bytes) whose first send finds the socket full waits and sends every byte."""
+    client, conn = connected_pair(socket.AF_INET)
+    with client, conn:
+        client.setblocking(False)
+        filled = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                filled += client.send(b"f" * 65536)
+        client.setblocking(True)
+        payload = bytes(range(256)) * 64
+
+        def read_all():
+            chunks = []
+            while sum(map(len, chunks)) < filled + len(payload):
+                chunks.append(conn.recv(65536))
+            return b"".join(chunks)
+
+        reader = eventlib.spawn(read_all)
+        client.sendall(payload)
+        assert reader.wait()[filled:] == payload
+
+
+@pytest.mark.parametrize(
+    "data",
+    [bytearray(b"abcdefgh"), memoryview(b"abcdefgh"), array.array("i", [1, 2])],
+    ids=["bytearray", "memoryview", "array-of-int"],
+)
+def test_sendall_sends_every_byte_of_any_buffer(real_reactor, data):
+    """sendall of a bytes-like object that is not bytes sends all its bytes."""
+    client, conn = connected_pair(socket.AF_INET)
+    with client, conn:
+        client.sendall(data)
+        expected = bytes(memoryview(data).cast("B"))
+        received = b""
+        while len(received) < len(expected):
+            received += conn.recv(64)
+        assert received == expected
 
 
 @pytest.mark.parametrize("family", FAMILIES)

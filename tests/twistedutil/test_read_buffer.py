@@ -1,0 +1,87 @@
+"""GreenTransport's read buffer and reader wake-up, fed through Twisted's StringTransport."""
+
+import tracemalloc
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from twisted.internet.error import ConnectionDone
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+
+from eventlib.twistedutil.protocol import GreenTransport
+
+
+def string_connection(**kwargs):
+    """A GreenTransport connected to a StringTransport; returns it and its Twisted protocol."""
+    conn = GreenTransport(**kwargs)
+    protocol = conn.build_protocol()
+    protocol.makeConnection(StringTransport())
+    return conn, protocol
+
+
+def test_read_copies_only_what_it_returns(virtual_clock):
+    """read(n) from a large buffered chunk allocates n bytes, not a copy of the rest."""
+    conn, protocol = string_connection(read_high_water=1 << 30)
+    chunk = bytes(range(256)) * 4096  # 1 MiB
+    protocol.dataReceived(chunk)
+    tracemalloc.start()
+    try:
+        first = conn.read(16)
+        second = conn.read(16)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert first + second == chunk[:32]
+    assert peak < 64 * 1024  # re-slicing the rest would allocate about 1 MiB per read
+    assert conn.statistics().buffered == len(chunk) - 32
+
+
+def test_read_of_a_whole_chunk_returns_it_without_copying(virtual_clock):
+    """read(n) of exactly the first buffered chunk returns that chunk itself."""
+    conn, protocol = string_connection()
+    chunk = b"x" * 1000
+    protocol.dataReceived(chunk)
+    protocol.dataReceived(b"next")
+    assert conn.read(1000) is chunk
+    assert conn.read(4) == b"next"
+
+
+# Each step: ("read", n) -> read(n); ("recv", n) -> recv(n); ("recv", None) -> recv().
+steps = st.lists(
+    st.tuples(st.sampled_from(["read", "recv"]), st.none() | st.integers(0, 40)),
+    max_size=30,
+)
+
+
+# One connection per example; the fixture only provides the hub (nothing here blocks).
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(chunks=st.lists(st.binary(min_size=1, max_size=30), min_size=1, max_size=10), steps=steps)
+def test_reads_of_any_sizes_return_the_stream_in_order(virtual_clock, chunks, steps):
+    """Any mix of read(n), recv(n) and recv() returns the bytes received, in order, once."""
+    conn, protocol = string_connection(read_high_water=1 << 20)
+    for chunk in chunks:
+        protocol.dataReceived(chunk)
+    stream = b"".join(chunks)
+    got = b""
+    for kind, size in steps:
+        if len(got) == len(stream):
+            break
+        if kind == "read" and size is not None and size <= len(stream) - len(got):
+            data = conn.read(size)
+            assert len(data) == size
+        elif kind == "recv":
+            data = conn.recv(size)
+            assert size is None or len(data) <= size
+            assert data or size == 0
+        else:
+            continue
+        got += data
+        assert conn.statistics().buffered == len(stream) - len(got)
+    protocol.connectionLost(Failure(ConnectionDone()))
+    got += conn.read()
+    assert got == stream
+    assert conn.read() == b""
