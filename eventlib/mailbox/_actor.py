@@ -184,12 +184,13 @@ class Actor:
         self, hub: Hub, entry: tuple[int, Any, Event], timeout: float | None, what: str
     ) -> float | None:
         """Put ``entry`` in the mailbox within ``timeout``; return the time left of it."""
-        if timeout is None:
-            self.mailbox.put(entry)
-            return None
+        mailbox = self.mailbox
+        if timeout is None or mailbox.capacity is None:
+            mailbox.put(entry)  # cannot wait: the whole timeout is left
+            return timeout
         deadline = hub.clock() + timeout
         try:
-            self.mailbox.put(entry, timeout)
+            mailbox.put(entry, timeout)
         except MailboxFull as exc:
             raise TimeoutError(
                 f"{self!r}: {what} timed out after {timeout} s waiting for room in its full "

@@ -8,6 +8,7 @@ from collections.abc import Generator
 from typing import Any
 
 import attrs
+from greenlet import getcurrent
 
 from eventlib.hub import (
     TimeoutError,
@@ -48,6 +49,14 @@ def wait_with_timeout(waiter: Waiter, timeout: float | None, throw_args: tuple[A
     """
     if timeout is None:
         return waiter.get()
+    if not throw_args:
+        # The usual case, without the cost of a Timeout object: a timer local to
+        # this green thread throws TimeoutError into it.
+        timer = waiter.hub.schedule_call_local(timeout, _time_out, getcurrent(), timeout)
+        try:
+            return waiter.get()
+        finally:
+            timer.cancel()
     silent = throw_args == (None,)
     if silent:
         exception: Any = False
@@ -58,6 +67,10 @@ def wait_with_timeout(waiter: Waiter, timeout: float | None, throw_args: tuple[A
     with Timeout(timeout, exception):
         return waiter.get()
     return None  # the silent timeout fired and its with block swallowed it
+
+
+def _time_out(greenlet: Any, seconds: float) -> None:
+    greenlet.throw(TimeoutError(f"timed out after {seconds} seconds"))
 
 
 def timeout_now(throw_args: tuple[Any, ...]) -> Any:
