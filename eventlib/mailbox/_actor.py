@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from eventlib.hub import Hub, TimeoutError, check_not_main_loop, check_timeout, get_hub
+from greenlet import getcurrent
+
+from eventlib.hub import (
+    BlockingInMainLoopError,
+    Hub,
+    TimeoutError,
+    check_not_main_loop,
+    check_timeout,
+    get_hub,
+)
 from eventlib.log import get_logger
 from eventlib.mailbox._errors import (
     ActorDied,
@@ -159,10 +168,14 @@ class Actor:
         """
         check_timeout(timeout, "Actor.call() timeout")
         hub = get_hub()
+        current = getcurrent()
         # Refused before sending: else the actor would do the work the caller was told failed.
-        check_not_main_loop(hub, "Actor.call()")
-        proc = self._running_proc()
-        if current_proc() is proc:
+        if current is hub.greenlet:
+            raise BlockingInMainLoopError("Actor.call()")
+        proc = self.proc
+        if proc is None or proc.dead:
+            raise ActorNotRunning(f"{self!r} is not running")
+        if getattr(current, "proc", None) is proc:
             raise ActorError(f"{self!r} cannot call itself: it would wait for itself forever")
         reply = Event()
         pending = self._pending

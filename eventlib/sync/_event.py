@@ -11,9 +11,9 @@ import attrs
 from greenlet import getcurrent
 
 from eventlib.hub import (
+    BlockingInMainLoopError,
     TimeoutError,
     Waiter,
-    check_not_main_loop,
     check_timeout,
     exception_from_throw_args,
     get_hub,
@@ -171,15 +171,19 @@ class Event:
             if timeout == 0:
                 return timeout_now(throw_args)
             hub = get_hub()
-            check_not_main_loop(hub, "Event.wait()")
+            if getcurrent() is hub.greenlet:
+                raise BlockingInMainLoopError("Event.wait()")
             waiter = Waiter(hub)
             self._waiters.append(waiter)
             try:
                 outcome = wait_with_timeout(waiter, timeout, throw_args)
-            finally:
+            except BaseException:
                 if not waiter.ready:
                     self._remove_waiter(waiter)
+                raise
             if outcome is None:  # a silent timeout
+                if not waiter.ready:
+                    self._remove_waiter(waiter)
                 return None
             result, exc = outcome
         else:
