@@ -26,7 +26,7 @@ from eventlib.hub._errors import (
 from eventlib.hub._hub import Hub, check_not_main_loop
 from eventlib.hub._reactors import REACTOR_CHOICES, REACTOR_ENV, install_reactor
 from eventlib.hub._state import get_hub, known_hubs, peek_hub, set_hub, use_hub
-from eventlib.hub._timer import Timer
+from eventlib.hub._timer import Timer, TimerStatistics
 from eventlib.hub._virtual import VirtualClockReactor
 from eventlib.hub._waiter import Waiter, exception_from_throw_args, raise_throw_args
 
@@ -41,6 +41,7 @@ __all__ = [
     "RealTimeLimitError",
     "TimeoutError",
     "Timer",
+    "TimerStatistics",
     "VirtualClockReactor",
     "Waiter",
     "WrongThreadError",

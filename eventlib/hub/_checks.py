@@ -25,6 +25,9 @@ def check_duration(value: Any, what: str) -> float:
         TypeError: not an int or float (a string, a bool, None...).
         ValueError: negative or NaN.
     """
+    cls = value.__class__
+    if (cls is float or cls is int) and value >= 0:  # the usual case; NaN fails >= 0
+        return value  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{what} must be a number of seconds (int or float), got {_kind(value)}")
     if math.isnan(value) or value < 0:
@@ -38,6 +41,9 @@ def check_timeout(value: Any, what: str) -> float | None:
     """Like :func:`check_duration`, and None (no limit) is allowed too."""
     if value is None:
         return None
+    cls = value.__class__
+    if (cls is float or cls is int) and value >= 0:  # the usual case; NaN fails >= 0
+        return value  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(
             f"{what} must be None (no limit) or a number of seconds, got {_kind(value)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
@@ -15,7 +16,7 @@ from zope.interface import implementer
 from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
 from eventlib.hub._reactors import reactor_from_env
-from eventlib.hub._timer import Timer
+from eventlib.hub._timer import Timer, TimerStatistics
 from eventlib.log import report_error
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ _DRAIN_BUDGET = 0.02
 
 # Timer delays of these exact types are checked with one comparison (the hot path).
 _PLAIN_NUMBERS = (int, float)
+
+# The armed deadline when no DelayedCall is armed.
+_NEVER = float("inf")
 
 
 def _root_greenlet() -> Greenlet:
@@ -64,6 +68,14 @@ class Hub:
     delivering links) goes into a ready queue that MAIN_LOOP drains once per
     reactor turn, so it costs no Twisted DelayedCall.
 
+    Timers with a delay live in a heap of ``(deadline, sequence, timer)``
+    behind a single Twisted DelayedCall, armed for the earliest live deadline.
+    The DelayedCall is brought up to date lazily, only when the hub hands
+    control back to the reactor, so a timer scheduled and cancelled within one
+    turn (the usual fate of a timeout) never touches the reactor; a cancelled
+    timer stays in the heap as a dead entry until it reaches the top or dead
+    entries outnumber live ones.
+
     Args:
         reactor: the Twisted reactor to run; the installed one by default.
         main_loop: an existing greenlet that will run the reactor itself (run
@@ -86,6 +98,12 @@ class Hub:
         self.procs: dict[int, Any] = {}
         """Live procs of this hub by id (maintained by eventlib.proc)."""
         self._idle_workers: list[Any] = []
+        self._timers: list[tuple[float, int, Timer]] = []  # a heap; see the class docstring
+        self._timer_seq = 0  # breaks deadline ties: same deadline, scheduling order
+        self._live_timers = 0  # entries of the heap not cancelled
+        self._timer_call: Any = None  # the armed Twisted DelayedCall, if any
+        self._timer_call_at = _NEVER  # its deadline
+        self._timers_dirty = False  # the armed call may not match the heap
 
     # -- MAIN_LOOP ---------------------------------------------------------
 
@@ -158,7 +176,7 @@ class Hub:
 
     def _run_reactor(self, reactor: Any) -> None:
         if self._asyncio_loop is not None:
-            if self._ready:
+            if self._ready or self._timers_dirty:
                 self._arm()
             self._asyncio_loop.run_forever()
             return
@@ -176,6 +194,8 @@ class Hub:
             reactor.runUntilCurrent()
             if ready:
                 self._drain()
+            if self._timers_dirty:
+                self._sync_timer_call()
             # reactor.stop() called by a proc takes effect in the next runUntilCurrent.
             busy = ready or reactor._justStopped or not reactor.running
             iterate(0 if busy else reactor.timeout())
@@ -218,6 +238,8 @@ class Hub:
                 break
         if ready and not self._armed:
             self._arm()
+        if self._timers_dirty and not self._own_loop:
+            self._sync_timer_call()  # control goes back to the reactor next
 
     def schedule_soon(self, function: Callable[..., Any], *args: Any) -> None:
         """Call ``function(*args)`` from MAIN_LOOP on the next turn; safe from anywhere."""
@@ -273,14 +295,112 @@ class Hub:
         timer = Timer(seconds, function, args, kwargs, owner)
         if seconds == 0:
             self.schedule_soon(timer._fire)
-        else:
-            timer._delayed_call = self.reactor.callLater(seconds, self._fire_timer, timer)
+            return timer
+        deadline = self.reactor.seconds() + seconds
+        self._timer_seq = seq = self._timer_seq + 1
+        heappush(self._timers, (deadline, seq, timer))
+        timer._heap_hub = self
+        self._live_timers += 1
+        if deadline < self._timer_call_at and not self._timers_dirty:
+            self._timers_changed()
         return timer
 
-    def _fire_timer(self, timer: Timer) -> None:
-        # The DelayedCall has run: a cancel() before the queued _fire must not touch it.
-        timer._delayed_call = None
-        self.dispatch(timer._fire)
+    def _timers_changed(self) -> None:
+        """Bring the armed DelayedCall up to date before control goes back to the reactor."""
+        self._timers_dirty = True
+        if not self._own_loop and not self._armed:
+            self._arm()  # a drain runs first and syncs; _posix_loop syncs on every turn
+
+    def _forget_timer(self, timer: Timer) -> None:
+        """``timer`` (a live entry of the heap) was cancelled: leave it there, dead."""
+        live = self._live_timers = self._live_timers - 1
+        heap = self._timers
+        if not live:
+            heap.clear()
+            if self._timer_call is not None and not self._timers_dirty:
+                self._timers_changed()  # disarm when the reactor gets control
+        elif heap[0][2] is timer:
+            while heap[0][2]._heap_hub is None:
+                heappop(heap)
+            if not self._timers_dirty:
+                self._timers_changed()  # the armed call is now early: re-arm later
+        elif len(heap) > 2 * live:
+            # Dead entries are the majority: drop them, so timeouts that never
+            # fire cannot grow the heap without bound.
+            heap[:] = [entry for entry in heap if entry[2]._heap_hub is not None]
+            heapify(heap)
+
+    def _sync_timer_call(self) -> None:
+        """Arm the DelayedCall for the earliest live deadline, or disarm it if there is none."""
+        self._timers_dirty = False
+        heap = self._timers
+        while heap and heap[0][2]._heap_hub is None:
+            heappop(heap)
+        deadline = heap[0][0] if heap else _NEVER
+        if deadline == self._timer_call_at:
+            return
+        call = self._timer_call
+        if call is not None:
+            self._timer_call = None
+            if call.active():  # else someone cancelled it through the reactor
+                call.cancel()
+        self._timer_call_at = deadline
+        if heap:
+            reactor = self.reactor
+            call = reactor.callLater(max(0.0, deadline - reactor.seconds()), self._fire_timers)
+            # now + (deadline - now) can be one rounding off deadline; the virtual
+            # clock jumps to call.time, and timers must fire at their exact time.
+            # The call is not in the reactor's heap yet, so fixing it is safe.
+            call.time = deadline
+            self._timer_call = call
+
+    def _fire_timers(self) -> None:
+        """The DelayedCall's function: run every due timer, by deadline then in FIFO order."""
+        limit = max(float(self.reactor.seconds()), self._timer_call_at)
+        self._timer_call = None
+        self._timer_call_at = _NEVER
+        last_seq = self._timer_seq  # timers scheduled from here on wait for the next call
+        heap = self._timers
+        dispatch = self.dispatch
+        while heap:
+            deadline, seq, timer = heap[0]
+            if deadline > limit or seq > last_seq:
+                break
+            heappop(heap)
+            if timer._heap_hub is None:
+                continue  # cancelled
+            timer._heap_hub = None
+            self._live_timers -= 1
+            dispatch(timer._fire)
+        self._timers_dirty = True
+        if not self._own_loop:
+            self._sync_timer_call()
+
+    def _drop_timers(self) -> None:
+        """Cancel every timer in the heap and disarm the DelayedCall (closing the hub)."""
+        heap, self._timers = self._timers, []
+        self._live_timers = 0
+        for _deadline, _seq, timer in heap:
+            if timer._heap_hub is not None:
+                timer._heap_hub = None
+                timer.cancel()
+        call, self._timer_call = self._timer_call, None
+        self._timer_call_at = _NEVER
+        self._timers_dirty = False
+        if call is not None and call.active():
+            call.cancel()
+
+    @property
+    def timer_count(self) -> int:
+        """How many timers with a delay wait to fire (zero-delay ones are in ``ready_count``)."""
+        return self._live_timers
+
+    def timer_statistics(self) -> TimerStatistics:
+        """A snapshot of the timer heap and of the DelayedCall armed for it."""
+        armed = self._timer_call_at if self._timer_call is not None else None
+        return TimerStatistics(
+            pending=self._live_timers, heap_size=len(self._timers), armed_at=armed
+        )
 
     def dispatch(self, function: Callable[..., Any], *args: Any) -> None:
         """Run a reactor callback's green work: ``function(*args)`` may switch greenlets.
@@ -440,8 +560,15 @@ class Hub:
         return []
 
     def get_timers_count(self) -> int:
-        """How many calls wait to run: the reactor's timed calls plus this turn's ready queue."""
-        return len(self.reactor.getDelayedCalls()) + len(self._ready)
+        """How many calls wait to run: timers, this turn's ready queue, other timed calls.
+
+        The other timed calls are the reactor's own (Twisted's callLater), not
+        counting the one the hub arms for its timers.
+        """
+        reactor_calls = len(self.reactor.getDelayedCalls())
+        if self._timer_call is not None and self._timer_call.active():
+            reactor_calls -= 1
+        return self._live_timers + len(self._ready) + reactor_calls
 
     def _descriptors(self, method: str) -> list[Any]:
         found = list(getattr(self.reactor, method)())
@@ -460,6 +587,7 @@ class Hub:
             return
         self._closed = True
         self._ready.clear()
+        self._drop_timers()
         self._idle_workers.clear()
         for watch in list(self._fd_watches.values()):
             watch.close(HubStoppedError("the hub was closed"))

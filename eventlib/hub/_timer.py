@@ -4,30 +4,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from greenlet import greenlet as Greenlet  # noqa: N812
 
-__all__ = ["Timer"]
+    from eventlib.hub._hub import Hub
+
+__all__ = ["Timer", "TimerStatistics"]
 
 _PENDING = 0
 _CALLED = 1
 _CANCELLED = 2
 
 
+@attrs.frozen
+class TimerStatistics:
+    """A snapshot of a hub's timers with a delay (see ``Hub.timer_statistics``).
+
+    Attributes:
+        pending: timers waiting to fire (cancelled ones not counted).
+        heap_size: entries of the hub's heap, cancelled ones not yet dropped included.
+        armed_at: the deadline of the one Twisted DelayedCall the hub has armed
+            (reactor time, ``Hub.clock()``), or None when none is armed.
+    """
+
+    pending: int
+    heap_size: int
+    armed_at: float | None
+
+
 class Timer:
     """A call scheduled on the hub; :meth:`cancel` stops it if it has not run.
 
     A *local* timer has an owner greenlet and is skipped once that greenlet is
-    dead. Zero-delay timers live in the hub's ready queue and cost no Twisted
-    DelayedCall; longer ones are a ``reactor.callLater``.
+    dead. Zero-delay timers live in the hub's ready queue; longer ones in the
+    hub's timer heap, which keeps a single Twisted DelayedCall for the earliest
+    of them, so neither costs a DelayedCall of its own.
     """
 
     __slots__ = (
         "_args",
-        "_delayed_call",
         "_function",
+        "_heap_hub",
         "_kwargs",
         "_owner",
         "_owner_proc",
@@ -51,7 +72,8 @@ class Timer:
         # Proc greenlets are reused: the timer belongs to the proc running now.
         self._owner_proc = None if owner is None else getattr(owner, "proc", None)
         self._state = _PENDING
-        self._delayed_call: Any = None  # a twisted DelayedCall
+        # The hub whose heap holds this timer as a live entry (None once due or cancelled).
+        self._heap_hub: Hub | None = None
 
     @property
     def pending(self) -> bool:
@@ -72,10 +94,10 @@ class Timer:
         if self._state != _PENDING:
             return
         self._state = _CANCELLED
-        delayed = self._delayed_call
-        if delayed is not None:
-            self._delayed_call = None
-            delayed.cancel()
+        hub = self._heap_hub
+        if hub is not None:
+            self._heap_hub = None
+            hub._forget_timer(self)
         self._release()
 
     def _release(self) -> None:
@@ -89,7 +111,6 @@ class Timer:
         if self._state != _PENDING:
             return
         self._state = _CALLED
-        self._delayed_call = None
         function, args, kwargs = self._function, self._args, self._kwargs
         owner, owner_proc = self._owner, self._owner_proc
         self._release()

@@ -75,7 +75,10 @@ class Waiter:
         self._value = value
         self._state = _ARRIVED
         if self.greenlet is not None:
-            self.hub.schedule_soon(self._deliver)
+            hub = self.hub  # hub.schedule_soon(self._deliver), inlined: the hot path
+            hub._ready.append((self._deliver, ()))
+            if not hub._armed:
+                hub._arm()
         return True
 
     def throw(self, *throw_args: Any) -> bool:
@@ -85,7 +88,10 @@ class Waiter:
         self._exc = throw_args or (BaseException,)
         self._state = _ARRIVED
         if self.greenlet is not None:
-            self.hub.schedule_soon(self._deliver)
+            hub = self.hub  # hub.schedule_soon(self._deliver), inlined: the hot path
+            hub._ready.append((self._deliver, ()))
+            if not hub._armed:
+                hub._arm()
         return True
 
     def switch_now(self, value: Any = None) -> None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from eventlib.hub import Hub, TimeoutError, check_not_main_loop, check_timeout, get_hub
+from greenlet import getcurrent
+
+from eventlib.hub import (
+    BlockingInMainLoopError,
+    Hub,
+    TimeoutError,
+    Waiter,
+    check_not_main_loop,
+    check_timeout,
+    get_hub,
+)
 from eventlib.log import get_logger
 from eventlib.mailbox._errors import (
     ActorDied,
@@ -17,6 +27,7 @@ from eventlib.mailbox._errors import (
 from eventlib.mailbox._mailbox import Mailbox
 from eventlib.proc import ExitReason, Proc, current_proc
 from eventlib.sync import Event
+from eventlib.sync._event import timeout_now, wait_with_timeout
 
 __all__ = ["Actor"]
 
@@ -25,6 +36,16 @@ _log = get_logger()
 _CAST = 0
 _CALL = 1
 _STOP = 2
+
+
+class _Reply(Waiter):
+    """The reply slot of one local call: a bare Waiter, with the ``send``/``send_exception``
+    that the actor's proc calls on every reply (an Event's, or a remote node's reply)."""
+
+    __slots__ = ()
+
+    send = Waiter.switch
+    send_exception = Waiter.throw
 
 
 class Actor:
@@ -71,7 +92,8 @@ class Actor:
         if self.proc is not None:
             raise ActorError(f"{self!r} was already started")
         self.mailbox = Mailbox(self.capacity)
-        self._pending: set[Event] = set()
+        # The replies owed to callers (local ones, and eventlib.remote's) for _exited.
+        self._pending: set[_Reply | Event] = set()
         proc = Proc(name=name or type(self).__qualname__)
         self.proc = proc
         proc.run(self._serve)
@@ -159,12 +181,16 @@ class Actor:
         """
         check_timeout(timeout, "Actor.call() timeout")
         hub = get_hub()
+        current = getcurrent()
         # Refused before sending: else the actor would do the work the caller was told failed.
-        check_not_main_loop(hub, "Actor.call()")
-        proc = self._running_proc()
-        if current_proc() is proc:
+        if current is hub.greenlet:
+            raise BlockingInMainLoopError("Actor.call()")
+        proc = self.proc
+        if proc is None or proc.dead:
+            raise ActorNotRunning(f"{self!r} is not running")
+        if getattr(current, "proc", None) is proc:
             raise ActorError(f"{self!r} cannot call itself: it would wait for itself forever")
-        reply = Event()
+        reply = _Reply(hub)
         pending = self._pending
         pending.add(reply)
         try:
@@ -173,7 +199,11 @@ class Actor:
             except MailboxClosed:
                 # It exited while we waited for room: _exited answers this call with ActorDied.
                 remaining = timeout
-            return reply.wait(remaining)
+            if remaining is None:
+                return reply.get()
+            if remaining == 0 and not reply.ready:
+                return timeout_now(())  # raises TimeoutError, as Event.wait(0) does
+            return wait_with_timeout(reply, remaining, ())
         except TimeoutError:
             _log.warning("call.timed_out", actor=repr(self), timeout=timeout)
             raise
@@ -181,15 +211,20 @@ class Actor:
             pending.discard(reply)
 
     def _send_within(
-        self, hub: Hub, entry: tuple[int, Any, Event], timeout: float | None, what: str
+        self,
+        hub: Hub,
+        entry: tuple[int, Any, _Reply | Event],
+        timeout: float | None,
+        what: str,
     ) -> float | None:
         """Put ``entry`` in the mailbox within ``timeout``; return the time left of it."""
-        if timeout is None:
-            self.mailbox.put(entry)
-            return None
+        mailbox = self.mailbox
+        if timeout is None or mailbox.capacity is None:
+            mailbox.put(entry)  # cannot wait: the whole timeout is left
+            return timeout
         deadline = hub.clock() + timeout
         try:
-            self.mailbox.put(entry, timeout)
+            mailbox.put(entry, timeout)
         except MailboxFull as exc:
             raise TimeoutError(
                 f"{self!r}: {what} timed out after {timeout} s waiting for room in its full "
@@ -201,7 +236,9 @@ class Actor:
         reason = (proc.exit_reason or ExitReason.KILLED).value
         error = proc.exc_info()[1]
         for reply in list(self._pending):
-            if not reply.ready():
+            if isinstance(reply, _Reply):
+                reply.throw(ActorDied(self, reason, error))  # a no-op once answered
+            elif not reply.ready():
                 reply.send_exception(ActorDied(self, reason, error))
 
     def stop(self, timeout: float | None = None) -> None:

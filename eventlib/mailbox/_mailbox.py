@@ -149,24 +149,40 @@ class Mailbox:
             )
         if timeout is not None:
             check_timeout(timeout, "receive() timeout")
+        messages = self._messages
+        if match is None:  # the hot path, with _take inlined
+            while True:
+                if messages:
+                    message = messages.popleft()
+                    if self._senders:
+                        self._admit_sender()
+                    return message
+                self._wait_for_message(None, timeout)
         scanned = 0
         while True:
             found, scanned = self._take(match, scanned)
             if found is not _NOTHING:
                 return found
-            if self._receiver is not None:
-                raise RuntimeError("a mailbox has one receiver; another green thread is receiving")
-            if timeout == 0:
-                raise TimeoutError("no matching message in the mailbox (timeout=0)")
-            waiter = Waiter(get_hub())
-            self._receiver = waiter
-            self._match = match
-            try:
+            self._wait_for_message(match, timeout)
+
+    def _wait_for_message(self, match: Match | None, timeout: float | None) -> None:
+        """Park the receiver until a message ``match`` may accept arrives, or time out."""
+        if self._receiver is not None:
+            raise RuntimeError("a mailbox has one receiver; another green thread is receiving")
+        if timeout == 0:
+            raise TimeoutError("no matching message in the mailbox (timeout=0)")
+        waiter = Waiter(get_hub())
+        self._receiver = waiter
+        self._match = match
+        try:
+            if timeout is None:
+                waiter.get()
+            else:
                 wait_with_timeout(waiter, timeout, ())
-            finally:
-                if self._receiver is waiter:
-                    self._receiver = None
-                self._match = None
+        finally:
+            if self._receiver is waiter:
+                self._receiver = None
+            self._match = None
 
     def _take(self, match: Match | None, start: int) -> tuple[Any, int]:
         messages = self._messages

@@ -8,11 +8,12 @@ from collections.abc import Generator
 from typing import Any
 
 import attrs
+from greenlet import getcurrent
 
 from eventlib.hub import (
+    BlockingInMainLoopError,
     TimeoutError,
     Waiter,
-    check_not_main_loop,
     check_timeout,
     exception_from_throw_args,
     get_hub,
@@ -48,6 +49,14 @@ def wait_with_timeout(waiter: Waiter, timeout: float | None, throw_args: tuple[A
     """
     if timeout is None:
         return waiter.get()
+    if not throw_args:
+        # The usual case, without the cost of a Timeout object: a timer local to
+        # this green thread throws TimeoutError into it.
+        timer = waiter.hub.schedule_call_local(timeout, _time_out, getcurrent(), timeout)
+        try:
+            return waiter.get()
+        finally:
+            timer.cancel()
     silent = throw_args == (None,)
     if silent:
         exception: Any = False
@@ -58,6 +67,10 @@ def wait_with_timeout(waiter: Waiter, timeout: float | None, throw_args: tuple[A
     with Timeout(timeout, exception):
         return waiter.get()
     return None  # the silent timeout fired and its with block swallowed it
+
+
+def _time_out(greenlet: Any, seconds: float) -> None:
+    greenlet.throw(TimeoutError(f"timed out after {seconds} seconds"))
 
 
 def timeout_now(throw_args: tuple[Any, ...]) -> Any:
@@ -158,15 +171,19 @@ class Event:
             if timeout == 0:
                 return timeout_now(throw_args)
             hub = get_hub()
-            check_not_main_loop(hub, "Event.wait()")
+            if getcurrent() is hub.greenlet:
+                raise BlockingInMainLoopError("Event.wait()")
             waiter = Waiter(hub)
             self._waiters.append(waiter)
             try:
                 outcome = wait_with_timeout(waiter, timeout, throw_args)
-            finally:
+            except BaseException:
                 if not waiter.ready:
                     self._remove_waiter(waiter)
+                raise
             if outcome is None:  # a silent timeout
+                if not waiter.ready:
+                    self._remove_waiter(waiter)
                 return None
             result, exc = outcome
         else:

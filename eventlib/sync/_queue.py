@@ -8,8 +8,10 @@ from collections import deque
 from typing import Any
 
 import attrs
+from greenlet import getcurrent
 
 from eventlib.hub import (
+    BlockingInMainLoopError,
     Waiter,
     check_count,
     check_not_main_loop,
@@ -127,6 +129,12 @@ class Queue:
             BlockingInMainLoopError: the queue is full and the caller is MAIN_LOOP.
             TypeError, ValueError: ``timeout`` is not None or a number of seconds >= 0.
         """
+        getters = self._getters
+        if getters and timeout is None:  # the hot path of _put, inlined: hand it over
+            waiter = getters.popleft()
+            waiter.switch([(item, None)])
+            self._handed.append(waiter)
+            return
         self._put((item, None), block, timeout, "Queue.put()")
 
     def put_nowait(self, item: Any) -> None:
@@ -209,24 +217,28 @@ class Queue:
         if not block or timeout == 0:
             raise Empty
         hub = get_hub()
-        check_not_main_loop(hub, "Queue.get() on an empty queue")
+        if getcurrent() is hub.greenlet:
+            raise BlockingInMainLoopError("Queue.get() on an empty queue")
         waiter = Waiter(hub)
         self._getters.append(waiter)
         try:
             cell = waiter.get() if timeout is None else wait_with_timeout(waiter, timeout, (Empty,))
         except BaseException:
-            if waiter.unclaimed:  # an item was handed over but never taken: pass it on
-                self._reclaim(waiter)
+            self._getter_left(waiter)
             raise
-        finally:
-            if not waiter.ready:
-                self._getters.remove(waiter)
         handed = self._handed
         if handed[0] is waiter:
             handed.popleft()
         else:
             handed.remove(waiter)
         return cell[0]  # type: ignore[no-any-return]
+
+    def _getter_left(self, waiter: Waiter) -> None:
+        """A getter was interrupted (timeout, kill): pass on what it was handed, or forget it."""
+        if waiter.unclaimed:  # an item was handed over but never taken: pass it on
+            self._reclaim(waiter)
+        elif not waiter.ready:
+            self._getters.remove(waiter)
 
     def _admit_putter(self) -> None:
         maxsize = self.maxsize
