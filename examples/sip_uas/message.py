@@ -85,6 +85,7 @@ _MAX_DIGITS = 9
 _SINGLE = frozenset((b"call-id", b"cseq", b"from", b"to", b"content-length", b"max-forwards"))
 _STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
+_TOKEN_BYTES = bytes(byte for byte in range(256) if _TOKEN.fullmatch(bytes((byte,))))
 _CSEQ = re.compile(rb"\s*+([0-9]{1,10})\s++([" + _TOKEN_CHARS + rb"]++)\s*+")
 # Header names as sent (before the colon) -> lower case long form; each was checked to be
 # a token (bounded: peers choose the names).
@@ -530,7 +531,7 @@ def _remembered(check: Callable[[bytes], str], value: bytes, varying: bytes) -> 
     sends the whole value to ``check``, which names what is wrong with it.
     """
     rest, param, token = value.rpartition(varying) if varying else (value, b"", b"")
-    if not param or _TOKEN.fullmatch(token) is None:
+    if not param or not token or token.translate(None, _TOKEN_BYTES):  # not a token
         rest = value
     key = (check, rest)
     problem = _VERDICTS.get(key)
