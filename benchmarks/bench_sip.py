@@ -16,6 +16,11 @@ Two more measurements of the eventlib UAS alone:
   (no sockets) with logging at INFO (the line rendered, to /dev/null) and at
   WARNING (the line filtered out), each in its own subprocess, best of three;
   plus the line alone, timed in a loop;
+* ``--instructions`` (not part of the default run): instructions per INVITE
+  parse and per call (in-process, as above, logging at WARNING) counted by
+  valgrind's callgrind, which the load of a shared machine does not change:
+  each is a difference over N: N INVITEs built and parsed minus N built; N
+  calls minus none;
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -241,6 +246,124 @@ def log_cost(calls: int, repeat: int = 3) -> dict[str, float]:
     }
 
 
+# -- instructions per parse and per call (callgrind) ----------------------------------
+
+_SIPP_INVITE = (
+    b"INVITE sip:service@127.0.0.1:5060 SIP/2.0\r\n"
+    b"Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-%(n)d-1-0\r\n"
+    b"From: sipp <sip:sipp@127.0.0.1:5061>;tag=%(n)dSIPpTag001\r\n"
+    b"To: service <sip:service@127.0.0.1:5060>\r\n"
+    b"Call-ID: %(n)d-4242@127.0.0.1\r\n"
+    b"CSeq: 1 INVITE\r\n"
+    b"Contact: sip:sipp@127.0.0.1:5061\r\n"
+    b"Max-Forwards: 70\r\n"
+    b"Subject: Performance Test\r\n"
+    b"Content-Type: application/sdp\r\n"
+    b"Content-Length:   129\r\n\r\n"
+    b"v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n"
+    b"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+)
+"""sipp's own INVITE (``-sn uac``), numbered like its calls."""
+
+
+def _sipp_request(method: bytes, number: int) -> bytes:
+    """sipp's INVITE, or its ACK or BYE (CSeq 1 ACK, 2 BYE, the To tagged, no body)."""
+    invite = _SIPP_INVITE % {b"n": number}
+    if method == b"INVITE":
+        return invite
+    head = invite.split(b"\r\nContent-Type", 1)[0].replace(b"INVITE", method)
+    head = head.replace(b":5060>\r\n", b":5060>;tag=uas1\r\n")  # the To
+    if method == b"BYE":
+        head = head.replace(b"CSeq: 1 BYE", b"CSeq: 2 BYE")
+    return head + b"\r\nContent-Length: 0\r\n\r\n"
+
+
+def _instructions_worker(what: str, count: int) -> None:
+    """Build ``count`` INVITEs, and parse them; or serve ``count`` calls in-process (after 50
+    unmeasured)."""
+    import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
+
+    sys.path.insert(0, str(ROOT))
+    import eventlib  # noqa: PLC0415
+    from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
+    from examples.sip_uas.message import parse_message  # noqa: PLC0415
+    from examples.sip_uas.server import SipServer  # noqa: PLC0415
+
+    if what in ("build", "parse"):
+        invites = [_sipp_request(b"INVITE", n) for n in range(count)]
+        if what == "parse":
+            for data in invites:
+                parse_message(data)
+        return
+    with open(os.devnull, "w") as null:  # noqa: PTH123 - a text stream for PrintLogger
+        configure_logging(logging.WARNING, null)
+
+        class Endpoint:
+            reliable = False  # UDP: the retransmission timers run as in the real server
+            contact = b"<sip:uas@127.0.0.1:5060>"
+            invite_oks = 0
+
+            def send(self, data: bytes, peer: object) -> None:  # noqa: ARG002 - one peer
+                if data.startswith(b"SIP/2.0 200") and b" INVITE\r\n" in data:
+                    Endpoint.invite_oks += 1
+
+        server = SipServer(udp_port=None, max_sessions=100_000, crash_rate=0.0).start()
+        endpoint, peer = Endpoint(), ("127.0.0.1", 5061)
+        messages = [
+            [_sipp_request(method, n) for method in (b"INVITE", b"ACK", b"BYE")]
+            for n in range(50 + count)
+        ]
+        for start in range(0, len(messages), 200):
+            batch = messages[start : start + 200]
+            target = Endpoint.invite_oks + len(batch)
+            for invite, _, _ in batch:
+                server.handle(invite, endpoint, peer)
+            while Endpoint.invite_oks < target:
+                eventlib.sleep(0)
+            for _, ack, bye in batch:
+                server.handle(ack, endpoint, peer)
+                server.handle(bye, endpoint, peer)
+            server.wait_idle()
+        if server.stats.completed != len(messages):
+            raise RuntimeError(f"{server.stats.completed} of {len(messages)} calls completed")
+        server.stop()
+
+
+def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float] | None:
+    """Instructions per INVITE parse and per call (callgrind); None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+
+    def count(what: str, number: int) -> int:
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch) / "callgrind.out"
+            completed = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
+                 __file__, "--instructions-worker", what, "--calls", str(number)],
+                capture_output=True, text=True, check=True, cwd=ROOT,
+            )  # fmt: skip
+        match = re.search(r"Collected : (\d+)", completed.stderr)
+        if match is None:
+            raise RuntimeError(f"no instruction count from callgrind: {completed.stderr[-500:]}")
+        return int(match[1])
+
+    return {
+        "instructions per INVITE parse": (count("parse", parses) - count("build", parses)) / parses,
+        "instructions per call": (count("call", calls) - count("call", 0)) / calls,
+    }
+
+
+def print_instructions() -> int:
+    counts = instructions()
+    if counts is None:
+        print("valgrind is not installed (apt-get install -y valgrind)", file=sys.stderr)
+        return 2
+    for name, value in counts.items():
+        print(f"{name}: {value:,.0f}")
+    return 0
+
+
 # -- the soak ------------------------------------------------------------------
 
 
@@ -310,13 +433,26 @@ def main() -> int:
     )
     parser.add_argument("--soak-rate", type=int, default=1000, help="soak calls/s")
     parser.add_argument("--log-cost-worker", choices=("info", "warning"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead: instructions per INVITE parse and per call (valgrind's callgrind)",
+    )
+    parser.add_argument(
+        "--instructions-worker", choices=("build", "parse", "call"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--n", type=int, help="run_all.py --quick: calls per log-cost run")
     parser.add_argument("--repeat", type=int, help="ignored (run_all.py --quick passes it)")
     add_workers_option(parser)
     args = parser.parse_args()
-    if args.log_cost_worker:
-        _log_cost_worker(args.log_cost_worker, args.calls)
+    if args.log_cost_worker or args.instructions_worker:
+        if args.log_cost_worker:
+            _log_cost_worker(args.log_cost_worker, args.calls)
+        else:
+            _instructions_worker(args.instructions_worker, args.calls)
         return 0
+    if args.instructions:
+        return print_instructions()
     sipp = shutil.which("sipp")
     if sipp is None:
         print("sipp is not installed (apt-get install -y sip-tester)", file=sys.stderr)

@@ -12,6 +12,13 @@ call: one Call-ID, CSeq, From, To, Content-Length and Max-Forwards each; a
 Request-URI that is a bare URI; Via values of the form ``SIP/2.0/<transport>
 host[:port];params``; From/To/Contact as name-addr or addr-spec with balanced
 quotes; numbers in their ranges (RFC 4475's torture messages are the test).
+
+The parser is on every call's path, so the usual message takes shortcuts that
+cannot change an answer (tests/sip/test_sip_message_fast_paths.py): CRLF
+header lines with names seen before are split in one loop, anything else is
+read line by line; one pass over the headers fills the fields and checks the
+values; From, To, Via and Contact verdicts are remembered for the values seen
+before but for their ``;tag`` or ``;branch``.
 """
 
 from __future__ import annotations
@@ -78,9 +85,12 @@ _MAX_DIGITS = 9
 _SINGLE = frozenset((b"call-id", b"cseq", b"from", b"to", b"content-length", b"max-forwards"))
 _STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
-# Header names already checked to be tokens (bounded: peers choose the names).
-_KNOWN_NAMES: set[bytes] = set()
-_KNOWN_LIMIT = 512
+_TOKEN_BYTES = bytes(byte for byte in range(256) if _TOKEN.fullmatch(bytes((byte,))))
+_CSEQ = re.compile(rb"\s*+([0-9]{1,10})\s++([" + _TOKEN_CHARS + rb"]++)\s*+")
+# Header names as sent (before the colon) -> lower case long form; each was checked to be
+# a token (bounded: peers choose the names).
+_NAMES: dict[bytes, bytes] = {}
+_NAMES_LIMIT = 512
 
 
 class ParseError(Exception):
@@ -97,8 +107,8 @@ class Request:
     """A parsed SIP request; header values are raw bytes."""
 
     __slots__ = (
+        "_to_tag",
         "body",
-        "branch",
         "call_id",
         "cseq",
         "cseq_method",
@@ -125,7 +135,7 @@ class Request:
         self.call_id: bytes | None = None
         self.cseq = 0
         self.cseq_method = b""
-        self.branch = b""
+        self._to_tag: bytes | bool | None = False  # False: not read yet
         self.endpoint: Any = None
         """Where the request came from and its responses go (set by the listener)."""
         self.peer: Any = None
@@ -153,7 +163,16 @@ class Request:
 
     @property
     def to_tag(self) -> bytes | None:
-        return _param(self.to, b"tag")
+        """The To header's tag (None: none), read on first use."""
+        tag = self._to_tag
+        if tag is False:
+            tag = self._to_tag = _param(self.to, b"tag")
+        return tag  # type: ignore[return-value]
+
+    @property
+    def branch(self) -> bytes:
+        """The top Via's branch parameter (b"" if none), read on each use: nothing routes by it."""
+        return _param(self.vias[0].split(b",", 1)[0], b"branch") or b"" if self.vias else b""
 
     def __repr__(self) -> str:
         return f"<Request {self.method.decode()} call_id={self.call_id!r} cseq={self.cseq}>"
@@ -206,10 +225,42 @@ def _split_head(data: bytes) -> tuple[bytes, bytes]:
     return data, b""
 
 
-def _parse_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+def _start_line(head: bytes) -> tuple[bytes, bytes]:
+    """The start line and the block of header lines after it."""
+    first, _, block = head.partition(b"\n")
+    first = first.rstrip(b"\r")
+    if b"\r" in first:  # a lone CR ends a line too
+        lines = head.splitlines()
+        first, block = lines[0], b"\n".join(lines[1:])
+    return first, block
+
+
+def _headers(block: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of ``block`` in order: (lower case long name, stripped value).
+
+    Lines ended by CRLF whose names were seen before take the fast loop; a
+    block with anything else (a new name, folding, bare CR or LF, no colon)
+    is read line by line, which checks names and joins folded lines.
+    """
+    crlf = block.count(b"\r\n")
+    if crlf == block.count(b"\n") == block.count(b"\r"):
+        names = _NAMES
+        headers = []
+        for line in block.split(b"\r\n"):
+            name, colon, value = line.partition(b":")
+            long = names.get(name)
+            if long is None or not colon:
+                break
+            headers.append((long, value.strip()))
+        else:
+            return headers
+    return _parse_header_lines(block.splitlines())
+
+
+def _parse_header_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """:func:`_headers` line by line: joins folded lines, names the first bad line."""
     headers: list[tuple[bytes, bytes]] = []
-    compact = _COMPACT
-    known = _KNOWN_NAMES
+    names = _NAMES
     for line in lines:
         if not line:
             continue
@@ -222,13 +273,16 @@ def _parse_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
         colon = line.find(b":")
         if colon <= 0:
             raise ParseError("header line without a name and colon")
-        name = line[:colon].rstrip().lower()
-        if name not in known:
-            if not _TOKEN.fullmatch(name):
+        name = line[:colon]
+        long = names.get(name)
+        if long is None:
+            long = name.rstrip().lower()
+            if not _TOKEN.fullmatch(long):
                 raise ParseError("header name is not a token")
-            if len(known) < _KNOWN_LIMIT:
-                known.add(name)
-        headers.append((compact.get(name, name), line[colon + 1 :].strip()))
+            long = _COMPACT.get(long, long)
+            if len(names) < _NAMES_LIMIT:
+                names[name] = long
+        headers.append((long, line[colon + 1 :].strip()))
     return headers
 
 
@@ -246,14 +300,14 @@ def content_length(value: bytes) -> int:
     return int(value)
 
 
-def _cut_body(headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-    for name, value in headers:
-        if name == b"content-length":
-            length = content_length(value)
-            if length > len(body):
-                raise ParseError("Content-Length is larger than the body")
-            return body[:length]
-    return body  # optional over UDP: the body is the rest of the datagram
+def _cut_body(length: bytes | None, body: bytes) -> bytes:
+    """``body`` cut to the Content-Length value ``length`` (None: none was sent)."""
+    if length is None:
+        return body  # optional over UDP: the body is the rest of the datagram
+    size = content_length(length)
+    if size > len(body):
+        raise ParseError("Content-Length is larger than the body")
+    return body[:size]
 
 
 def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Response | None:
@@ -263,39 +317,35 @@ def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Re
         ParseError: the message is malformed or too big; ``.request`` is the
             request parsed so far when a response can still be addressed.
     """
-    if not data.strip(b"\r\n"):
-        return None
+    size = len(data)
+    if data[:1] in b"\r\n":  # CRLFs before a start line are skipped (RFC 3261 §7.5)
+        data = data.lstrip(b"\r\n")
+        if not data:
+            return None
     head, body = _split_head(data)
-    lines = head.splitlines()
-    while lines and not lines[0]:
-        del lines[0]  # leading CRLFs are allowed before a message (RFC 3261 §7.5)
-    if not lines:
-        raise ParseError("no start line")
-    raw_first = lines[0]
-    if not raw_first.isascii():
+    first, block = _start_line(head)
+    if not first.isascii():
         raise ParseError("start line is not ASCII")
-    status = _STATUS_LINE.fullmatch(raw_first)
+    status = _STATUS_LINE.fullmatch(first) if first.startswith(b"SIP/") else None
     if status is not None:
-        return _response(status, lines, body)
-    match = _REQUEST_LINE.fullmatch(raw_first)
+        return _response(status, block, body)
+    match = _REQUEST_LINE.fullmatch(first)
     if match is None:
-        _bad_request_line(raw_first, lines)
+        _bad_request_line(first, block)
     request = Request(match[1], match[2], [])
     try:
-        request.headers = _parse_headers(lines[1:])
+        request.headers = _headers(block)
     except ParseError as exc:
         raise ParseError(exc.reason, request) from None
-    _fill_common(request, request.headers)
-    _check(request, len(data), max_size)
+    length = _check(request, size, max_size)
     try:
-        request.body = _cut_body(request.headers, body)
+        request.body = _cut_body(length, body)
     except ParseError as exc:
         raise ParseError(exc.reason, request) from None
-    request.branch = _param(request.vias[0].split(b",", 1)[0], b"branch") or b""
     return request
 
 
-def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
+def _bad_request_line(line: bytes, block: bytes) -> NoReturn:
     """Raise ParseError for a start line that is neither a request nor a response line.
 
     A request line with another SIP version (505) or stray white space (400)
@@ -307,15 +357,10 @@ def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
         raise ParseError(f"bad start line {line[:40].decode()!r}")
     request = Request(parts[0], b" ".join(parts[1:-1]), [])
     try:
-        request.headers = _parse_headers(lines[1:])
+        request.headers = _headers(block)
     except ParseError:
         raise ParseError(f"bad start line {line[:40].decode()!r}") from None
-    _fill_common(request, request.headers)
-    for name, value in request.headers:
-        if name == b"via":
-            request.vias.append(value)
-        elif name == b"from":
-            request.from_ = value
+    _read_request(request)
     addressable = request if request.vias and request.call_id else None
     if version[1] != b"2.0":
         number = version[1].decode()
@@ -323,24 +368,36 @@ def _bad_request_line(line: bytes, lines: list[bytes]) -> NoReturn:
     raise ParseError("bad Request-Line: method, URI and SIP/2.0 take one space each", addressable)
 
 
-def _response(status: re.Match[bytes], lines: list[bytes], body: bytes) -> Response:
-    response = Response(int(status[1]), status[2] or b"", _parse_headers(lines[1:]))
-    _fill_common(response, response.headers)
-    response.body = _cut_body(response.headers, body)
+def _response(status: re.Match[bytes], block: bytes, body: bytes) -> Response:
+    response = Response(int(status[1]), status[2] or b"", _headers(block))
+    length = None
+    for name, value in response.headers:
+        if name == b"call-id":
+            if response.call_id is None:
+                response.call_id = value
+        elif name == b"to":
+            response.to = value
+        elif name == b"cseq":
+            _read_cseq(response, value)
+        elif name == b"content-length" and length is None:
+            length = value
+    response.body = _cut_body(length, body)
     return response
 
 
-def _check(request: Request, size: int, max_size: int) -> None:
-    """The checks of RFC 3261 §8.2 that decide a 400 (size, mandatory and single headers)."""
-    counts, bad_value = _collect(request)
+def _check(request: Request, size: int, max_size: int) -> bytes | None:
+    """The checks of RFC 3261 §8.2 that decide a 400 (size, mandatory and single headers,
+    values); returns the Content-Length value (None if there is none)."""
+    counts, bad_value, length = _read_request(request)
     if size > max_size:
         raise ParseError(f"message of {size} bytes is over {max_size}", request)
     problem = _missing(request)
     if problem:
         raise ParseError(problem, request)
-    for name, count in counts.items():
-        if count > 1:
-            raise ParseError(f"{count} {name.decode()} headers where one is allowed", request)
+    if len(counts) > 1 and max(counts.values()) > 1:
+        for name, count in counts.items():
+            if count > 1:
+                raise ParseError(f"{count} {name.decode()} headers where one is allowed", request)
     uri = request.uri
     if _URI.fullmatch(uri) is None:
         raise ParseError("Request-URI is not a bare URI (no <>, no white space)", request)
@@ -348,32 +405,62 @@ def _check(request: Request, size: int, max_size: int) -> None:
         raise ParseError("Request-URI carries headers (?...), which a request may not", request)
     if bad_value:
         raise ParseError(bad_value, request)
+    return length
 
 
-def _collect(request: Request) -> tuple[dict[bytes, int], str]:
-    """One pass: fill the Vias, From and Record-Routes, count the headers allowed once, and
-    check the values a UAS reads. Returns the counts and the first bad value ("" if none);
-    raising waits until the request can address its 400."""
+def _read_request(  # noqa: C901, PLR0912 - one pass over the headers is the point
+    request: Request,
+) -> tuple[dict[bytes, int], str, bytes | None]:
+    """One pass over the headers: fill the fields a UAS reads (Vias, Record-Routes, From, To,
+    Call-ID, CSeq), count the headers allowed once and check the values a UAS reads.
+
+    Returns the counts, the first bad value ("" if none) and the first Content-Length;
+    raising waits until the request can address its 400.
+    """
     counts: dict[bytes, int] = {}
-    vias = request.vias
+    single = _SINGLE
     validators = _VALIDATORS
     bad_value = ""
+    length = None
     for name, value in request.headers:
         if name == b"via":
-            vias.append(value)
+            request.vias.append(value)
         elif name == b"record-route":
             request.record_routes.append(value)
             continue
-        elif name in _SINGLE:
+        elif name in single:
             counts[name] = counts.get(name, 0) + 1
             if name == b"from":
                 request.from_ = value
-        check = validators.get(name)
-        if check is not None and not bad_value:
-            problem = check(value)
+            elif name == b"to":
+                request.to = value
+            elif name == b"call-id":
+                if request.call_id is None:
+                    request.call_id = value
+            elif name == b"cseq":
+                _read_cseq(request, value)
+                continue
+            elif name == b"content-length":
+                if length is None:
+                    length = value
+                continue
+        rule = validators.get(name)
+        if rule is not None and not bad_value:
+            check, varying = rule
+            problem = check(value) if varying is None else _remembered(check, value, varying)
             if problem:
                 bad_value = f"bad {name.decode()}: {problem}"
-    return counts, bad_value
+    return counts, bad_value, length
+
+
+def _read_cseq(message: Request | Response, value: bytes) -> None:
+    """Set the CSeq number and method from a valid value (number below 2**31, token)."""
+    match = _CSEQ.fullmatch(value)
+    if match is not None:
+        number = int(match[1])
+        if number < 1 << 31:  # RFC 3261 §8.1.1.5
+            message.cseq = number
+            message.cseq_method = match[2]
 
 
 def _missing(request: Request) -> str:
@@ -414,7 +501,9 @@ def _date_problem(value: bytes) -> str:
 
 def _has_headers(uri: bytes) -> bool:
     """Whether a sip: or sips: URI has a ``?headers`` part (a ``?`` after the host)."""
-    return uri[:4].lower() in (b"sip:", b"sips") and b"?" in uri[uri.rfind(b"@") + 1 :]
+    return (
+        b"?" in uri and uri[:4].lower() in (b"sip:", b"sips") and b"?" in uri[uri.rfind(b"@") + 1 :]
+    )
 
 
 def _split_addresses(value: bytes) -> list[bytes] | None:
@@ -433,23 +522,41 @@ def _split_addresses(value: bytes) -> list[bytes] | None:
         position += 1
 
 
-def _addresses_problem(value: bytes, *, many: bool) -> str:
-    """What is wrong with a From/To (one address) or Contact (``many``) value, or "".
+def _remembered(check: Callable[[bytes], str], value: bytes, varying: bytes) -> str:
+    """``check(value)``, from memory when the value was seen before but for its last
+    ``varying`` parameter (``;tag=``, ``;branch=``) with a token value.
 
-    Remembered for a while: a call repeats its From, To and Contact in every request.
+    Such a parameter, new in each call, cannot make a good value bad, so the
+    verdict on the rest stands for the whole when it is good; a bad rest
+    sends the whole value to ``check``, which names what is wrong with it.
     """
-    key = (value, many)
-    problem = _ADDRESS_VERDICTS.get(key)
+    rest, param, token = value.rpartition(varying) if varying else (value, b"", b"")
+    if not param or not token or token.translate(None, _TOKEN_BYTES):  # not a token
+        rest = value
+    key = (check, rest)
+    problem = _VERDICTS.get(key)
     if problem is None:
-        problem = _addresses_verdict(value, many=many)
-        if len(_ADDRESS_VERDICTS) >= _ADDRESS_VERDICTS_LIMIT:
-            _ADDRESS_VERDICTS.clear()  # peers choose the values: keep it bounded
-        _ADDRESS_VERDICTS[key] = problem
+        problem = check(rest)
+        if len(_VERDICTS) >= _VERDICTS_LIMIT:
+            _VERDICTS.clear()  # peers choose the values: keep it bounded
+        _VERDICTS[key] = problem
+    if problem and rest is not value:
+        return check(value)
     return problem
 
 
-_ADDRESS_VERDICTS: dict[tuple[bytes, bool], str] = {}
-_ADDRESS_VERDICTS_LIMIT = 4096
+_VERDICTS: dict[tuple[Callable[[bytes], str], bytes], str] = {}
+_VERDICTS_LIMIT = 4096
+
+
+def _one_address_problem(value: bytes) -> str:
+    """What is wrong with a From or To value, or ""."""
+    return _addresses_verdict(value, many=False)
+
+
+def _contacts_problem(value: bytes) -> str:
+    """What is wrong with a Contact value (``*`` or addresses), or ""."""
+    return _addresses_verdict(value, many=True)
 
 
 def _addresses_verdict(value: bytes, *, many: bool) -> str:
@@ -486,35 +593,17 @@ def _address_problem(address: bytes) -> str:
     return ""
 
 
-_VALIDATORS: dict[bytes, Callable[[bytes], str]] = {
-    b"via": _via_problem,
-    b"from": lambda value: _addresses_problem(value, many=False),
-    b"to": lambda value: _addresses_problem(value, many=False),
-    b"contact": lambda value: _addresses_problem(value, many=True),
-    b"call-id": _call_id_problem,
-    b"max-forwards": _max_forwards_problem,
-    b"date": _date_problem,
+_VALIDATORS: dict[bytes, tuple[Callable[[bytes], str], bytes | None]] = {
+    b"via": (_via_problem, b";branch="),
+    b"from": (_one_address_problem, b";tag="),
+    b"to": (_one_address_problem, b";tag="),
+    b"contact": (_contacts_problem, b""),
+    b"call-id": (_call_id_problem, None),
+    b"max-forwards": (_max_forwards_problem, None),
+    b"date": (_date_problem, None),
 }
-"""What is wrong with a header's value ("" when nothing), for the headers a UAS reads."""
-
-
-def _fill_common(message: Request | Response, headers: list[tuple[bytes, bytes]]) -> None:
-    for name, value in headers:
-        if name == b"call-id":
-            if message.call_id is None:
-                message.call_id = value
-        elif name == b"to":
-            message.to = value
-        elif name == b"cseq":
-            parts = value.split(None, 1)
-            if len(parts) != 2:
-                continue
-            number, method = parts[0], parts[1].strip()
-            if number.isdigit() and len(number) <= 10 and _TOKEN.fullmatch(method):
-                cseq = int(number)
-                if cseq < 1 << 31:  # RFC 3261 §8.1.1.5
-                    message.cseq = cseq
-                    message.cseq_method = method
+"""For the headers a UAS reads: what is wrong with a value ("" when nothing), and whether
+the verdict is remembered (None: no; else the parameter that varies, see _remembered)."""
 
 
 _REASONS = {
@@ -549,23 +638,30 @@ def build_response(
 
     ``to_tag`` is added to To unless the request's To already has a tag.
     """
-    parts = [b"SIP/2.0 %d %s\r\n" % (code, reason or _REASONS.get(code, b"Unknown"))]
-    parts.extend(b"Via: %s\r\n" % via for via in request.vias)
-    if request.from_ is not None:
-        parts.append(b"From: %s\r\n" % request.from_)
+    status = _STATUS_LINES.get(code) if reason is None else None
+    if status is None:
+        status = b"SIP/2.0 %d %s\r\n" % (code, reason or _REASONS.get(code, b"Unknown"))
     to = request.to
-    if to is not None:
-        if to_tag is not None and request.to_tag is None:
-            to += b";tag=" + to_tag
-        parts.append(b"To: %s\r\n" % to)
-    if request.call_id is not None:
-        parts.append(b"Call-ID: %s\r\n" % request.call_id)
+    if to is not None and to_tag is not None and request.to_tag is None:
+        to += b";tag=" + to_tag
+    from_, call_id, vias = request.from_, request.call_id, request.vias
+    if vias and from_ is not None and to is not None and call_id is not None:
+        copied = _COPIED % (b"\r\nVia: ".join(vias), from_, to, call_id)
+    else:  # a request refused as malformed may lack any of them
+        copied = b"".join(
+            [b"Via: %s\r\n" % via for via in vias]
+            + [b"%s: %s\r\n" % (name, value)
+               for name, value in ((b"From", from_), (b"To", to), (b"Call-ID", call_id))
+               if value is not None]
+        )  # fmt: skip
     if request.cseq_method:
-        parts.append(b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method))
-    parts.extend(b"%s: %s\r\n" % header for header in headers)
-    parts.append(b"Content-Length: %d\r\n\r\n" % len(body))
-    parts.append(body)
-    return b"".join(parts)
+        copied += b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method)
+    extra = b"".join([b"%s: %s\r\n" % header for header in headers]) if headers else b""
+    return b"%s%s%sContent-Length: %d\r\n\r\n%s" % (status, copied, extra, len(body), body)
+
+
+_COPIED = b"Via: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+_STATUS_LINES = {code: b"SIP/2.0 %d %s\r\n" % (code, text) for code, text in _REASONS.items()}
 
 
 def build_request(

@@ -12,10 +12,10 @@ import eventlib
 from examples.sip_uas import InjectedCrash, SipServer
 from examples.sip_uas import sdp as sdp_module
 from examples.sip_uas.message import (
-    _ADDRESS_VERDICTS,
-    _ADDRESS_VERDICTS_LIMIT,
-    _KNOWN_LIMIT,
-    _KNOWN_NAMES,
+    _NAMES,
+    _NAMES_LIMIT,
+    _VERDICTS,
+    _VERDICTS_LIMIT,
 )
 
 pytestmark = pytest.mark.eventlib(time_limit=60)
@@ -146,5 +146,5 @@ def test_every_per_call_structure_returns_to_baseline_after_the_timers(virtual_c
     assert after == baseline, (baseline, during, after)
     assert server.stats.completed == 120
     assert len(sdp_module._CACHE) <= sdp_module._CACHE_LIMIT
-    assert len(_KNOWN_NAMES) <= _KNOWN_LIMIT
-    assert len(_ADDRESS_VERDICTS) <= _ADDRESS_VERDICTS_LIMIT
+    assert len(_NAMES) <= _NAMES_LIMIT
+    assert len(_VERDICTS) <= _VERDICTS_LIMIT
