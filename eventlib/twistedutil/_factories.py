@@ -173,7 +173,7 @@ def _abandon(gtransport: GreenTransportBase, connector: Any) -> None:
     """Drop a connect that nobody waits for any more (killed, timed out, failed)."""
     transport = gtransport.__dict__.get("transport")
     if transport is not None:
-        if gtransport._lost is None:
+        if gtransport._stream.lost is None:
             transport.abortConnection()  # e.g. a TLS handshake that never finished
         return
     try:

@@ -10,7 +10,7 @@ from twisted.protocols import basic
 from zope.interface import implementer
 
 from eventlib.twistedutil._errors import LineTooLongError
-from eventlib.twistedutil._transport import GreenTransportBase, _ProtocolGlue
+from eventlib.twistedutil._transport import _DELEGATED, GreenTransportBase, _ProtocolGlue
 
 __all__ = ["LineOnlyReceiver", "LineOnlyReceiverTransport"]
 
@@ -21,7 +21,7 @@ class LineOnlyReceiver(_ProtocolGlue, basic.LineOnlyReceiver):
 
     def __init__(self, recepient: LineOnlyReceiverTransport) -> None:
         self._recepient = recepient
-        self.lineReceived = recepient._got_data  # type: ignore[method-assign]
+        self.lineReceived = recepient._stream.got_data  # type: ignore[method-assign]
 
     def lineLengthExceeded(self, line: bytes) -> None:  # noqa: N802 - Twisted's interface
         recepient = self._recepient
@@ -82,8 +82,8 @@ class LineOnlyReceiverTransport(GreenTransportBase):
         return self._delimiter if self._delimiter is not None else LineOnlyReceiver.delimiter
 
     def _line_too_long(self, max_length: int, received: int) -> None:
-        self._end_reading(LineTooLongError(max_length, received))
-        self._close_transport()
+        self._stream.end_reading(LineTooLongError(max_length, received))
+        self._stream.close_transport("closing the connection")
 
     def readline(self) -> bytes:
         """Wait for the next line and return it, without its delimiter.
@@ -94,15 +94,7 @@ class LineOnlyReceiverTransport(GreenTransportBase):
             LineTooLongError: the peer sent a line that is too long.
             Exception: why the connection was lost otherwise (``ConnectionLost``, ...).
         """
-        items = self._items
-        while not items:
-            error = self._read_error
-            if error is not None:
-                raise error.with_traceback(None)
-            self._wait_readable("readline")
-        line: bytes = items.popleft()
-        self._taken(len(line))
-        return line
+        return self._stream.readline()
 
     def sendline(self, line: bytes, wait: bool = False) -> None:
         """Send ``line`` and the delimiter; with ``wait``, block while the buffer is full."""
@@ -117,3 +109,6 @@ class LineOnlyReceiverTransport(GreenTransportBase):
             return self.readline()
         except ConnectionDone:
             raise StopIteration from None
+
+
+_DELEGATED[LineOnlyReceiverTransport.readline] = "readline"

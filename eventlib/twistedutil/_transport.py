@@ -108,27 +108,321 @@ class Protocol(_ProtocolGlue, TwistedProtocol):
 
     def __init__(self, recepient: GreenTransportBase) -> None:
         self._recepient = recepient
-        # The hot path: Twisted calls the transport's method directly.
-        self.dataReceived = recepient._got_data  # type: ignore[method-assign]
+        # The hot path: Twisted calls the stream's method directly.
+        self.dataReceived = recepient._stream.got_data  # type: ignore[method-assign]
 
 
 @implementer(IPushProducer)
 class _WriteProducer:
     """Registered with the Twisted transport, which pauses it while its write buffer is full."""
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_stream",)
 
-    def __init__(self, owner: GreenTransportBase) -> None:
-        self._owner = owner
+    def __init__(self, stream: _Stream) -> None:
+        self._stream = stream
 
     def pauseProducing(self) -> None:  # noqa: N802 - Twisted's interface
-        self._owner._write_paused = True
+        self._stream.write_paused = True
 
     def resumeProducing(self) -> None:  # noqa: N802 - Twisted's interface
-        self._owner._writing_resumed()
+        self._stream.writing_resumed()
 
     def stopProducing(self) -> None:  # noqa: N802 - Twisted's interface
-        self._owner._writing_stopped()
+        self._stream.writing_stopped()
+
+
+class _Stream:
+    """The buffers, waiters and flow control of one green transport, and its hot paths.
+
+    Kept apart from the transport because the transport's ``__getattr__`` (the
+    pass-through to the Twisted transport) puts every attribute access on its
+    instances on CPython's slow path; here they stay specialised. The Twisted
+    protocol feeds :meth:`got_data` directly, and the transport binds
+    ``read``/``recv``/``readline``/``write`` to these methods at construction.
+    """
+
+    __slots__ = (
+        "buffered",
+        "direct_send",
+        "hub",
+        "items",
+        "lost",
+        "name",
+        "offset",
+        "producer",
+        "read_error",
+        "read_error_raised",
+        "read_high_water",
+        "readers",
+        "reading_paused",
+        "transport",
+        "user_pauses",
+        "write_closed",
+        "write_paused",
+        "writers",
+    )
+
+    def __init__(self, name: str, read_high_water: int) -> None:
+        self.name = name  # the transport's class name, for error messages
+        self.read_high_water = read_high_water
+        self.hub = get_hub()
+        self.transport: Any = None
+        self.direct_send = False
+        self.items: deque[Any] = deque()
+        self.buffered = 0
+        # How much of the first buffered chunk was read already: a read(n) copies
+        # the n bytes it returns, never the rest of the chunk.
+        self.offset = 0
+        self.read_error: BaseException | None = None
+        self.read_error_raised = False
+        self.lost: BaseException | None = None
+        # Why this side closed its writing (data written after it would be dropped).
+        self.write_closed: str | None = None
+        self.readers: list[Waiter] = []
+        self.writers: list[Waiter] = []
+        self.write_paused = False
+        self.producer: _WriteProducer | None = None
+        self.user_pauses = 0
+        self.reading_paused = False
+
+    # -- from the Twisted protocol (MAIN_LOOP) -----------------------------
+
+    def got_data(self, data: Any) -> None:
+        self.items.append(data)
+        self.buffered += len(data)
+        readers = self.readers
+        if readers:
+            while readers:
+                readers.pop().switch()
+        elif self.buffered > self.read_high_water and not self.reading_paused:
+            self.set_reading(on=False)
+
+    def end_reading(self, error: BaseException) -> None:
+        if self.read_error is None:
+            self.read_error = error
+            _wake(self.readers)
+
+    def connection_lost(self, error: BaseException) -> None:
+        self.lost = error
+        self.producer = None  # Twisted unregistered it
+        self.write_paused = False
+        self.end_reading(error)
+        _wake(self.writers)
+
+    def writing_resumed(self) -> None:
+        self.write_paused = False
+        _wake(self.writers)
+        if self.producer is not None and getattr(self.transport, "disconnecting", False):
+            # transport.loseConnection() was called directly: Twisted closes only
+            # once no paused producer is registered.
+            self.unregister_producer()
+
+    def writing_stopped(self) -> None:
+        self.producer = None
+        self.write_paused = False
+        _wake(self.writers)
+
+    # -- flow control ------------------------------------------------------
+
+    def set_reading(self, *, on: bool) -> None:
+        if self.lost is not None or self.read_error is not None:
+            return  # nothing more will be read: leave the transport alone
+        self.reading_paused = not on
+        if on:
+            self.transport.resumeProducing()
+        else:
+            self.transport.pauseProducing()
+
+    def taken(self, size: int) -> None:
+        """``size`` bytes were read: maybe let the transport read again."""
+        self.buffered -= size
+        if self.reading_paused:
+            self.resume_reading_if_drained()
+
+    def resume_reading_if_drained(self) -> None:
+        if not self.user_pauses and self.buffered <= self.read_high_water // 2:
+            self.set_reading(on=True)
+
+    def wait_readable(self, what: str) -> None:
+        """Park until data arrives or the read side ends."""
+        waiter = Waiter(self.hub)
+        self.readers.append(waiter)
+        if self.reading_paused and not self.user_pauses:
+            self.set_reading(on=True)  # the reader wants more than the high-water mark
+        try:
+            waiter.get()
+        except BaseException as error:
+            if not waiter.ready:  # killed, timed out, or called from MAIN_LOOP
+                self.readers.remove(waiter)
+            if isinstance(error, BlockingInMainLoopError):
+                raise BlockingInMainLoopError(
+                    f"{self.name}.{what}() with no data received"
+                ) from None
+            raise
+
+    def end_of_stream(self) -> bytes:
+        """What a read at the end of the stream returns: b'' after a clean close.
+
+        An unclean close (reset, abort, TLS error) raises its error once; then b''.
+        """
+        error = self.read_error
+        if error is None or isinstance(error, ConnectionDone) or self.read_error_raised:
+            return b""
+        self.read_error_raised = True
+        raise error.with_traceback(None)
+
+    # -- reading -----------------------------------------------------------
+
+    def read(self, size: int = -1) -> bytes:
+        """See GreenTransport.read."""
+        while (size < 0 or self.buffered < size) and self.read_error is None:
+            self.wait_readable("read")
+        if self.read_error is not None and (size < 0 or self.buffered < size):
+            if not self.buffered:
+                return self.end_of_stream()
+            if not isinstance(self.read_error, ConnectionDone) and not self.read_error_raised:
+                self.end_of_stream()  # raises; the data stays buffered
+        return self.take(size)
+
+    def recv(self, buflen: int | None = None) -> bytes:
+        """See GreenTransport.recv."""
+        items = self.items
+        while not items:
+            if self.read_error is not None:
+                return self.end_of_stream()
+            self.wait_readable("recv")
+        if buflen is None and len(items) == 1 and not self.offset:  # the common case, cheap
+            data: bytes = items.popleft()
+            self.buffered -= len(data)
+            if self.reading_paused:
+                self.resume_reading_if_drained()
+            return data
+        return self.take(buflen)
+
+    def recv_chunk(self) -> bytes:
+        """See UnbufferedTransport.recv."""
+        items = self.items
+        while not items:
+            if self.read_error is not None:
+                return self.end_of_stream()
+            self.wait_readable("recv")
+        data: bytes = items.popleft()
+        self.buffered -= len(data)
+        if self.reading_paused:
+            self.resume_reading_if_drained()
+        return data
+
+    def readline(self) -> bytes:
+        """See LineOnlyReceiverTransport.readline."""
+        items = self.items
+        while not items:
+            error = self.read_error
+            if error is not None:
+                raise error.with_traceback(None)
+            self.wait_readable("readline")
+        line: bytes = items.popleft()
+        self.taken(len(line))
+        return line
+
+    def take(self, size: int | None) -> bytes:
+        """Remove and return the first ``size`` buffered bytes (all of them if None or < 0)."""
+        items = self.items
+        if not items or size == 0:
+            return b""
+        offset = self.offset
+        if size is None or size < 0 or size >= self.buffered:
+            size = self.buffered
+        first = items[0]
+        end = offset + size
+        if end <= len(first):  # within the first chunk: one copy of what is returned
+            data: bytes = first[offset:end]  # the chunk itself when it is read whole
+            if end == len(first):
+                items.popleft()
+                end = 0
+            self.offset = end
+        else:
+            items.popleft()
+            parts: list[Any] = [memoryview(first)[offset:] if offset else first]
+            needed = end - len(first)
+            while needed:
+                chunk = items[0]
+                if len(chunk) <= needed:
+                    parts.append(items.popleft())
+                    needed -= len(chunk)
+                else:
+                    parts.append(memoryview(chunk)[:needed])
+                    self.offset = needed
+                    break
+            else:
+                self.offset = 0
+            data = b"".join(parts)
+        self.taken(size)
+        return data
+
+    # -- writing -----------------------------------------------------------
+
+    def write(self, data: bytes, wait: bool = True) -> None:
+        """See GreenTransportBase.write."""
+        lost = self.lost
+        if lost is not None:
+            raise lost.with_traceback(None)
+        if self.write_closed is not None:
+            # Twisted would drop the data silently.
+            raise ConnectionDone(
+                f"cannot write: {self.write_closed} already closed the writing side"
+            )
+        transport = self.transport
+        if transport is None:
+            transport = self.connected_transport()  # raises
+        if wait and self.write_paused and getcurrent() is self.hub.greenlet:
+            raise BlockingInMainLoopError("GreenTransport.write() on a full transport buffer")
+        if self.direct_send and type(data) is bytes:
+            _send_now(transport, data)
+        else:
+            transport.write(data)
+        if wait and self.write_paused and getcurrent() is not self.hub.greenlet:
+            self.wait_writable()
+
+    def connected_transport(self) -> Any:
+        if self.transport is None:
+            raise GreenTransportError(
+                f"{self.name} is not connected yet: get one from GreenClientCreator or SpawnFactory"
+            )
+        return self.transport
+
+    def wait_writable(self) -> None:
+        hub = self.hub
+        while self.write_paused and self.lost is None:
+            waiter = Waiter(hub)
+            self.writers.append(waiter)
+            try:
+                waiter.get()
+            finally:
+                if not waiter.ready:
+                    self.writers.remove(waiter)
+        lost = self.lost
+        if lost is not None:
+            raise lost.with_traceback(None)
+
+    # -- closing -----------------------------------------------------------
+
+    def unregister_producer(self) -> None:
+        if self.producer is not None:
+            self.producer = None
+            self.transport.unregisterProducer()
+        if self.write_paused:
+            self.write_paused = False
+            _wake(self.writers)
+
+    def close_transport(self, why: str) -> None:
+        self.write_closed = self.write_closed or why
+        self.unregister_producer()
+        self.transport.loseConnection()
+
+
+def _wake(waiters: list[Waiter]) -> None:
+    while waiters:
+        waiters.pop().switch()
 
 
 class GreenTransportBase:
@@ -175,25 +469,18 @@ class GreenTransportBase:
             )
         if half_close is not None:
             self.half_close = half_close
-        self._hub = get_hub()
-        self._items: deque[Any] = deque()
-        self._buffered = 0
-        self._read_error: BaseException | None = None
-        self._read_error_raised = False
-        self._lost: BaseException | None = None
-        # Why this side closed its writing (data written after it would be dropped).
-        self._write_closed: str | None = None
-        self._readers: list[Waiter] = []
-        self._writers: list[Waiter] = []
-        self._write_paused = False
-        self._producer: _WriteProducer | None = None
-        self._user_pauses = 0
-        self._reading_paused = False
+        cls = type(self)
+        stream = self._stream = _Stream(cls.__name__, self.read_high_water)
+        # The hot methods, found in the instance dict: no trip through __getattr__'s
+        # slow path and no delegating frame. A subclass's own override is left alone.
+        for name in _FAST_METHODS:
+            stream_method = _DELEGATED.get(getattr(cls, name, None))
+            if stream_method is not None:
+                self.__dict__[name] = getattr(stream, stream_method)
         self._handshaking = False
         self._connection = Event()  # the transport, or why connecting failed
         self._disconnected_event = Event()  # the reason (an exception) as a value
         self._on_connect: Callable[[], Any] | None = None
-        self._direct_send = False
 
     def build_protocol(self) -> Any:
         """A new Twisted protocol feeding this transport."""
@@ -205,10 +492,12 @@ class GreenTransportBase:
 
     def _got_transport(self, transport: Any) -> None:
         self.transport = transport
-        self._direct_send = type(transport) in _DIRECT_SEND_TYPES
+        stream = self._stream
+        stream.transport = transport
+        stream.direct_send = type(transport) in _DIRECT_SEND_TYPES
         if self.transportBufferSize is not None:
             transport.bufferSize = self.transportBufferSize
-        producer = self._producer = _WriteProducer(self)
+        producer = stream.producer = _WriteProducer(stream)
         transport.registerProducer(producer, True)
         if ISSLTransport.providedBy(transport) and IHandshakeListener.providedBy(
             getattr(transport, "wrappedProtocol", None)
@@ -233,125 +522,43 @@ class GreenTransportBase:
         if not self._connection.ready():
             self._connection.send_exception(*throw_args)
 
-    def _got_data(self, data: Any) -> None:
-        self._items.append(data)
-        self._buffered += len(data)
-        readers = self._readers
-        if readers:
-            while readers:
-                readers.pop().switch()
-        elif self._buffered > self.read_high_water and not self._reading_paused:
-            self._set_reading(on=False)
-
     def _read_connection_lost(self) -> None:
         """The peer finished sending (half-close): end of the read side."""
-        self._end_reading(ConnectionDone())
+        self._stream.end_reading(ConnectionDone())
         if not self.half_close:
-            self._close_transport(
+            self._stream.close_transport(
                 "closing the connection when the peer finished sending (half_close is off)"
             )
-
-    def _end_reading(self, error: BaseException) -> None:
-        if self._read_error is None:
-            self._read_error = error
-            self._wake(self._readers)
 
     def _connectionLost(self, reason: Failure) -> None:  # noqa: N802 - the classic name
         error = reason.value
         assert error is not None
-        self._lost = error
-        self._producer = None  # Twisted unregistered it
-        self._write_paused = False
-        self._end_reading(error)
-        self._wake(self._writers)
+        self._stream.connection_lost(error)
         self._handshaking = False
         self._connection_failed(error)
         if not self._disconnected_event.ready():
             self._disconnected_event.send(error)
 
-    def _writing_resumed(self) -> None:
-        self._write_paused = False
-        self._wake(self._writers)
-        if self._producer is not None and getattr(self.transport, "disconnecting", False):
-            # transport.loseConnection() was called directly: Twisted closes only
-            # once no paused producer is registered.
-            self._unregister_producer()
-
-    def _writing_stopped(self) -> None:
-        self._producer = None
-        self._write_paused = False
-        self._wake(self._writers)
-
-    @staticmethod
-    def _wake(waiters: list[Waiter]) -> None:
-        while waiters:
-            waiters.pop().switch()
-
     # -- flow control ------------------------------------------------------
-
-    def _set_reading(self, *, on: bool) -> None:
-        if self._lost is not None or self._read_error is not None:
-            return  # nothing more will be read: leave the transport alone
-        self._reading_paused = not on
-        if on:
-            self.transport.resumeProducing()
-        else:
-            self.transport.pauseProducing()
 
     def pauseProducing(self) -> None:  # noqa: N802 - the classic name
         """Stop reading from the connection until :meth:`resumeProducing` (calls nest)."""
-        self._user_pauses += 1
-        if not self._reading_paused and "transport" in self.__dict__:
-            self._set_reading(on=False)
+        stream = self._stream
+        stream.user_pauses += 1
+        if not stream.reading_paused and stream.transport is not None:
+            stream.set_reading(on=False)
 
     def resumeProducing(self) -> None:  # noqa: N802 - the classic name
         """Undo one :meth:`pauseProducing`."""
-        if self._user_pauses:
-            self._user_pauses -= 1
+        stream = self._stream
+        if stream.user_pauses:
+            stream.user_pauses -= 1
         if (
-            not self._user_pauses
-            and self._reading_paused
-            and (self._readers or self._buffered <= self.read_high_water)
+            not stream.user_pauses
+            and stream.reading_paused
+            and (stream.readers or stream.buffered <= stream.read_high_water)
         ):
-            self._set_reading(on=True)
-
-    def _taken(self, size: int) -> None:
-        """``size`` bytes were read: maybe let the transport read again."""
-        self._buffered -= size
-        if self._reading_paused:
-            self._resume_reading_if_drained()
-
-    def _resume_reading_if_drained(self) -> None:
-        if not self._user_pauses and self._buffered <= self.read_high_water // 2:
-            self._set_reading(on=True)
-
-    def _wait_readable(self, what: str) -> None:
-        """Park until data arrives or the read side ends."""
-        waiter = Waiter(self._hub)
-        self._readers.append(waiter)
-        if self._reading_paused and not self._user_pauses:
-            self._set_reading(on=True)  # the reader wants more than the high-water mark
-        try:
-            waiter.get()
-        except BaseException as error:
-            if not waiter.ready:  # killed, timed out, or called from MAIN_LOOP
-                self._readers.remove(waiter)
-            if isinstance(error, BlockingInMainLoopError):
-                raise BlockingInMainLoopError(
-                    f"{type(self).__name__}.{what}() with no data received"
-                ) from None
-            raise
-
-    def _end_of_stream(self) -> bytes:
-        """What a read at the end of the stream returns: b'' after a clean close.
-
-        An unclean close (reset, abort, TLS error) raises its error once; then b''.
-        """
-        error = self._read_error
-        if error is None or isinstance(error, ConnectionDone) or self._read_error_raised:
-            return b""
-        self._read_error_raised = True
-        raise error.with_traceback(None)
+            stream.set_reading(on=True)
 
     # -- writing -----------------------------------------------------------
 
@@ -372,64 +579,9 @@ class GreenTransportBase:
                 (``loseWriteConnection()``, ``loseConnection()``), which would drop the data.
             BlockingInMainLoopError: ``wait`` and the buffer is full, in MAIN_LOOP.
         """
-        lost = self._lost
-        if lost is not None:
-            raise lost.with_traceback(None)
-        if self._write_closed is not None:
-            # Twisted would drop the data silently.
-            raise ConnectionDone(
-                f"cannot write: {self._write_closed} already closed the writing side"
-            )
-        try:
-            transport = self.__dict__["transport"]
-        except KeyError:
-            transport = self._connected_transport()  # raises
-        if wait and self._write_paused and getcurrent() is self._hub.greenlet:
-            raise BlockingInMainLoopError("GreenTransport.write() on a full transport buffer")
-        if self._direct_send and type(data) is bytes:
-            _send_now(transport, data)
-        else:
-            transport.write(data)
-        if wait and self._write_paused and getcurrent() is not self._hub.greenlet:
-            self._wait_writable()
-
-    def _connected_transport(self) -> Any:
-        try:
-            return self.__dict__["transport"]
-        except KeyError:
-            raise GreenTransportError(
-                f"{type(self).__name__} is not connected yet: get one from GreenClientCreator "
-                "or SpawnFactory"
-            ) from None
-
-    def _wait_writable(self) -> None:
-        hub = self._hub
-        while self._write_paused and self._lost is None:
-            waiter = Waiter(hub)
-            self._writers.append(waiter)
-            try:
-                waiter.get()
-            finally:
-                if not waiter.ready:
-                    self._writers.remove(waiter)
-        lost = self._lost
-        if lost is not None:
-            raise lost.with_traceback(None)
+        self._stream.write(data, wait)
 
     # -- closing -----------------------------------------------------------
-
-    def _unregister_producer(self) -> None:
-        if self._producer is not None:
-            self._producer = None
-            self.transport.unregisterProducer()
-        if self._write_paused:
-            self._write_paused = False
-            self._wake(self._writers)
-
-    def _close_transport(self, why: str = "closing the connection") -> None:
-        self._write_closed = self._write_closed or why
-        self._unregister_producer()
-        self.transport.loseConnection()
 
     def loseConnection(self, wait: bool = True) -> None:  # noqa: N802 - the classic name
         """Close the connection once what was written is sent; by default wait until closed.
@@ -437,18 +589,20 @@ class GreenTransportBase:
         Raises:
             BlockingInMainLoopError: ``wait`` and still open, in MAIN_LOOP.
         """
-        if "transport" not in self.__dict__:
+        stream = self._stream
+        if stream.transport is None:
             return
-        if self._lost is None:
-            self._close_transport("loseConnection()")
+        if stream.lost is None:
+            stream.close_transport("loseConnection()")
             if wait:
                 self._disconnected_event.wait()
 
     def loseWriteConnection(self) -> None:  # noqa: N802 - Twisted's name
         """Half-close: tell the peer we finished sending (TCP FIN); reading goes on."""
-        transport = self._connected_transport()
-        self._write_closed = self._write_closed or "loseWriteConnection()"
-        self._unregister_producer()
+        stream = self._stream
+        transport = stream.connected_transport()
+        stream.write_closed = stream.write_closed or "loseWriteConnection()"
+        stream.unregister_producer()
         transport.loseWriteConnection()
 
     def wait_closed(self) -> BaseException:
@@ -469,13 +623,14 @@ class GreenTransportBase:
 
     def statistics(self) -> TransportStatistics:
         """A snapshot of the buffers and the flow control."""
+        stream = self._stream
         return TransportStatistics(
-            connected="transport" in self.__dict__ and self._lost is None,
-            buffered=self._buffered,
-            reading_paused=self._reading_paused,
-            writing_paused=self._write_paused,
-            readers=len(self._readers),
-            writers=len(self._writers),
+            connected=stream.transport is not None and stream.lost is None,
+            buffered=stream.buffered,
+            reading_paused=stream.reading_paused,
+            writing_paused=stream.write_paused,
+            readers=len(stream.readers),
+            writers=len(stream.writers),
         )
 
     def _init_transport(self) -> None:
@@ -498,11 +653,12 @@ class GreenTransportBase:
             ) from None
 
     def __repr__(self) -> str:
-        transport = self.__dict__.get("transport")
+        stream = self._stream
+        transport = stream.transport
         if transport is None:
             state = "connecting"
-        elif self._lost is not None:
-            state = f"closed ({type(self._lost).__name__})"
+        elif stream.lost is not None:
+            state = f"closed ({type(stream.lost).__name__})"
         else:
             state = f"connected to {transport.getPeer()}"
         return f"<{type(self).__name__} {state}>"
@@ -553,16 +709,7 @@ class UnbufferedTransport(GreenTransportBase):
         close is returned first). An unclean close (reset, abort) raises its
         error once; later calls return b''.
         """
-        items = self._items
-        while not items:
-            if self._read_error is not None:
-                return self._end_of_stream()
-            self._wait_readable("recv")
-        data: bytes = items.popleft()
-        self._buffered -= len(data)
-        if self._reading_paused:
-            self._resume_reading_if_drained()
-        return data
+        return self._stream.recv_chunk()
 
     def read(self) -> bytes:
         """Read until the peer closes; an unclean close raises (the data read so far is lost)."""
@@ -592,20 +739,6 @@ class GreenTransport(GreenTransportBase):
         rest = conn.read()       # everything until the peer closes
     """
 
-    def __init__(
-        self,
-        transportBufferSize: int | None = None,  # noqa: N803 - the classic name
-        *,
-        read_high_water: int | None = None,
-        half_close: bool | None = None,
-    ) -> None:
-        super().__init__(
-            transportBufferSize, read_high_water=read_high_water, half_close=half_close
-        )
-        # How much of the first buffered chunk was read already: a read(n) copies
-        # the n bytes it returns, never the rest of the chunk.
-        self._offset = 0
-
     def read(self, size: int = -1) -> bytes:
         """Read ``size`` bytes, or everything until the peer closes if ``size`` < 0.
 
@@ -614,14 +747,7 @@ class GreenTransport(GreenTransportBase):
         stream where it happened, once; data received before it is kept for
         the next calls, never dropped.
         """
-        while (size < 0 or self._buffered < size) and self._read_error is None:
-            self._wait_readable("read")
-        if self._read_error is not None and (size < 0 or self._buffered < size):
-            if not self._buffered:
-                return self._end_of_stream()
-            if not isinstance(self._read_error, ConnectionDone) and not self._read_error_raised:
-                self._end_of_stream()  # raises; the data stays buffered
-        return self._take(size)
+        return self._stream.read(size)
 
     def recv(self, buflen: int | None = None) -> bytes:
         """Receive what is buffered (at most ``buflen`` bytes); wait if nothing is.
@@ -629,53 +755,7 @@ class GreenTransport(GreenTransportBase):
         Returns b'' once the peer closed cleanly and everything was read. An
         unclean close raises its error once, after the data received before it.
         """
-        items = self._items
-        while not items:
-            if self._read_error is not None:
-                return self._end_of_stream()
-            self._wait_readable("recv")
-        if buflen is None and len(items) == 1 and not self._offset:  # the common case, cheap
-            data: bytes = items.popleft()
-            self._buffered -= len(data)
-            if self._reading_paused:
-                self._resume_reading_if_drained()
-            return data
-        return self._take(buflen)
-
-    def _take(self, size: int | None) -> bytes:
-        """Remove and return the first ``size`` buffered bytes (all of them if None or < 0)."""
-        items = self._items
-        if not items or size == 0:
-            return b""
-        offset = self._offset
-        if size is None or size < 0 or size >= self._buffered:
-            size = self._buffered
-        first = items[0]
-        end = offset + size
-        if end <= len(first):  # within the first chunk: one copy of what is returned
-            data: bytes = first[offset:end]  # the chunk itself when it is read whole
-            if end == len(first):
-                items.popleft()
-                end = 0
-            self._offset = end
-        else:
-            items.popleft()
-            parts: list[Any] = [memoryview(first)[offset:] if offset else first]
-            needed = end - len(first)
-            while needed:
-                chunk = items[0]
-                if len(chunk) <= needed:
-                    parts.append(items.popleft())
-                    needed -= len(chunk)
-                else:
-                    parts.append(memoryview(chunk)[:needed])
-                    self._offset = needed
-                    break
-            else:
-                self._offset = 0
-            data = b"".join(parts)
-        self._taken(size)
-        return data
+        return self._stream.recv(buflen)
 
     def __iter__(self) -> GreenTransport:
         return self
@@ -685,3 +765,14 @@ class GreenTransport(GreenTransportBase):
         if not data:
             raise StopIteration
         return data
+
+
+# The public methods a transport binds to its stream's (see GreenTransportBase.__init__),
+# and which stream method each of these definitions stands for.
+_FAST_METHODS = ("read", "readline", "recv", "write")
+_DELEGATED: dict[Any, str] = {
+    GreenTransportBase.write: "write",
+    UnbufferedTransport.recv: "recv_chunk",
+    GreenTransport.read: "read",
+    GreenTransport.recv: "recv",
+}

@@ -2,13 +2,15 @@
 
 import tracemalloc
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
-from eventlib.twistedutil.protocol import GreenTransport
+from eventlib.twistedutil.protocol import GreenTransport, UnbufferedTransport
+from eventlib.twistedutil.protocols.basic import LineOnlyReceiverTransport
 
 
 def string_connection(**kwargs):
@@ -85,3 +87,52 @@ def test_reads_of_any_sizes_return_the_stream_in_order(virtual_clock, chunks, st
     got += conn.read()
     assert got == stream
     assert conn.read() == b""
+
+
+class LoggingTransport(GreenTransport):
+    """A GreenTransport whose subclass overrides the read and write methods."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def read(self, size=-1):
+        self.calls.append("read")
+        return super().read(size)
+
+    def recv(self, buflen=None):
+        self.calls.append("recv")
+        return super().recv(buflen)
+
+    def write(self, data, wait=True):
+        self.calls.append("write")
+        super().write(data, wait)
+
+
+def test_subclass_overrides_of_read_recv_and_write_are_called(virtual_clock):
+    """A subclass's own read(), recv() and write() run, not the transport's fast bindings."""
+    conn = LoggingTransport()
+    protocol = conn.build_protocol()
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(b"abcdef")
+    assert conn.read(2) == b"ab"
+    assert conn.recv() == b"cdef"
+    conn.write(b"out")
+    assert conn.calls == ["read", "recv", "write"]
+    assert transport.value() == b"out"
+
+
+@pytest.mark.parametrize(
+    ("transport_class", "names"),
+    [
+        (GreenTransport, ("read", "recv", "write")),
+        (UnbufferedTransport, ("recv", "write")),
+        (LineOnlyReceiverTransport, ("readline", "write")),
+    ],
+)
+def test_hot_methods_are_found_before_the_pass_through(virtual_clock, transport_class, names):
+    """The read and write methods are bound on the transport itself, before __getattr__."""
+    conn = transport_class()
+    for name in names:
+        assert name in vars(conn)

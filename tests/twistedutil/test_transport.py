@@ -346,19 +346,27 @@ class WatchedTransport(GreenTransport):
         self.largest_buffered = 0
         self.stopped_reading = eventlib.Event()
 
-    def _got_data(self, data):
-        super()._got_data(data)
-        self.largest_buffered = max(self.largest_buffered, self._buffered)
-
     def build_protocol(self):
         protocol = super().build_protocol()
-        protocol.dataReceived = self._got_data
+        got_data = protocol.dataReceived
+
+        def watched_data_received(data):
+            got_data(data)
+            self.largest_buffered = max(self.largest_buffered, self.statistics().buffered)
+
+        protocol.dataReceived = watched_data_received
         return protocol
 
-    def _set_reading(self, *, on):
-        super()._set_reading(on=on)
-        if not on and not self.stopped_reading.ready():
-            self.stopped_reading.send()
+    def _got_transport(self, transport):
+        pause_producing = transport.pauseProducing
+
+        def watched_pause_producing():
+            pause_producing()
+            if not self.stopped_reading.ready():
+                self.stopped_reading.send()
+
+        transport.pauseProducing = watched_pause_producing
+        super()._got_transport(transport)
 
 
 def test_slow_reader_blocks_writer_at_high_water_mark(serve, real_reactor):
