@@ -9,7 +9,7 @@ timeout is a ValueError (as for the stdlib's ``queue.Queue``), never a silent
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, overload
 
 __all__ = ["check_count", "check_duration", "check_timeout"]
 
@@ -51,6 +51,12 @@ def check_timeout(value: Any, what: str) -> float | None:
     return check_duration(value, what)
 
 
+@overload
+def check_count(
+    value: Any, what: str, *, minimum: int, allow_none: Literal[False] = ...
+) -> int: ...
+@overload
+def check_count(value: Any, what: str, *, minimum: int, allow_none: bool) -> int | None: ...
 def check_count(value: Any, what: str, *, minimum: int, allow_none: bool = False) -> int | None:
     """Return ``value`` if it is an int >= ``minimum`` (or None when allowed); else raise.
 

@@ -229,7 +229,7 @@ class Pool:
     """
 
     def __init__(self, limit: int) -> None:
-        self.limit: int = check_count(limit, "Pool limit", minimum=1)  # type: ignore[assignment]
+        self.limit: int = check_count(limit, "Pool limit", minimum=1)
         self.semaphore = Semaphore(limit)
 
     def allocate(self) -> Proc:

@@ -41,7 +41,7 @@ class Semaphore:
     __slots__ = ("_waiters", "counter")
 
     def __init__(self, count: int = 0) -> None:
-        self.counter: int = check_count(count, "Semaphore count", minimum=0)  # type: ignore[assignment]
+        self.counter: int = check_count(count, "Semaphore count", minimum=0)
         self._waiters: deque[Waiter] = deque()
 
     def locked(self) -> bool:

@@ -425,6 +425,26 @@ def _wake(waiters: list[Waiter]) -> None:
         waiters.pop().switch()
 
 
+class _ReadHighWater:
+    """``read_high_water``: the connection's live value; on the class, its default.
+
+    Assigning it on a transport takes effect at the next chunk received or
+    read. A subclass may still set a plain number as a class attribute:
+    ``GreenTransportBase.__init_subclass__`` turns it into this descriptor.
+    """
+
+    __slots__ = ("default",)
+
+    def __init__(self, default: int) -> None:
+        self.default = default
+
+    def __get__(self, transport: GreenTransportBase | None, owner: Any = None) -> int:
+        return self.default if transport is None else transport._stream.read_high_water
+
+    def __set__(self, transport: GreenTransportBase, value: int) -> None:
+        transport._stream.read_high_water = check_count(value, "read_high_water", minimum=1)
+
+
 class GreenTransportBase:
     """A Twisted connection used from green threads: the part every green transport shares.
 
@@ -447,7 +467,7 @@ class GreenTransportBase:
 
     protocol_class: Any = Protocol
     transportBufferSize: int | None = None  # noqa: N815 - the classic name
-    read_high_water: int = _DEFAULT_READ_HIGH_WATER
+    read_high_water = _ReadHighWater(_DEFAULT_READ_HIGH_WATER)
     half_close: bool = False
     transport: Any
     """The Twisted transport, once connected."""
@@ -463,14 +483,15 @@ class GreenTransportBase:
             self.transportBufferSize = check_count(
                 transportBufferSize, "transportBufferSize", minimum=1
             )
-        if read_high_water is not None:
-            self.read_high_water = check_count(  # type: ignore[assignment]
-                read_high_water, "read_high_water", minimum=1
-            )
+        cls = type(self)
+        high_water = (
+            cls.read_high_water
+            if read_high_water is None
+            else check_count(read_high_water, "read_high_water", minimum=1)
+        )
         if half_close is not None:
             self.half_close = half_close
-        cls = type(self)
-        stream = self._stream = _Stream(cls.__name__, self.read_high_water)
+        stream = self._stream = _Stream(cls.__name__, high_water)
         # The hot methods, found in the instance dict: no trip through __getattr__'s
         # slow path and no delegating frame. A subclass's own override is left alone.
         for name in _FAST_METHODS:
@@ -481,6 +502,14 @@ class GreenTransportBase:
         self._connection = Event()  # the transport, or why connecting failed
         self._disconnected_event = Event()  # the reason (an exception) as a value
         self._on_connect: Callable[[], Any] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        default = cls.__dict__.get("read_high_water")
+        if default is not None and not isinstance(default, _ReadHighWater):
+            # A subclass's plain number: keep the attribute live on its instances too.
+            check_count(default, f"{cls.__name__}.read_high_water", minimum=1)
+            cls.read_high_water = _ReadHighWater(default)
 
     def build_protocol(self) -> Any:
         """A new Twisted protocol feeding this transport."""

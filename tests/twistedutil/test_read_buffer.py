@@ -136,3 +136,45 @@ def test_hot_methods_are_found_before_the_pass_through(virtual_clock, transport_
     conn = transport_class()
     for name in names:
         assert name in vars(conn)
+
+
+def test_read_high_water_assigned_on_a_transport_takes_effect(virtual_clock):
+    """Setting read_high_water on a built transport changes when it stops reading."""
+    conn, protocol = string_connection(read_high_water=1 << 20)
+    conn.read_high_water = 100
+    assert conn.read_high_water == 100
+    protocol.dataReceived(b"x" * 101)
+    assert protocol.transport.producerState == "paused"
+
+
+def test_read_high_water_assignment_is_checked(virtual_clock):
+    """A read_high_water that is not a positive int is refused when assigned."""
+    conn, _ = string_connection()
+    with pytest.raises(ValueError, match="read_high_water"):
+        conn.read_high_water = 0
+    with pytest.raises(TypeError, match="read_high_water"):
+        conn.read_high_water = 1.5
+
+
+def test_subclass_read_high_water_is_the_default_and_stays_assignable(virtual_clock):
+    """A subclass's class attribute is its instances' default; they can still change it."""
+
+    class Small(GreenTransport):
+        read_high_water = 10
+
+    conn = Small()
+    protocol = conn.build_protocol()
+    protocol.makeConnection(StringTransport())
+    assert Small.read_high_water == 10
+    assert conn.read_high_water == 10
+    conn.read_high_water = 1000
+    protocol.dataReceived(b"x" * 500)
+    assert protocol.transport.producerState == "producing"
+
+
+def test_subclass_read_high_water_that_is_not_a_count_is_refused():
+    """A subclass whose read_high_water is not a positive int fails at class creation."""
+    with pytest.raises(ValueError, match=r"Bad\.read_high_water"):
+
+        class Bad(GreenTransport):
+            read_high_water = 0
