@@ -269,7 +269,7 @@ class Supervisor(Introspection, Proc):
             self._start_check_pending = True
             hub.schedule_soon(self._check_start)
         try:
-            handle = spec.start(*spec.args)
+            handle = spec.start(*child.args)
         except Exception as exc:
             raise StartChildError(spec.id, exc) from exc
         finally:
