@@ -236,7 +236,7 @@ def rows_of(sup: Supervisor, children: Iterable[Child]) -> list[ChildRow]:
         else:
             state = "running" if not proc.dead else "exited"
         spec = child.spec
-        label = f"{spec.id}{list(spec.args)!r}" if dynamic else str(spec.id)
+        label = f"{spec.id}{list(child.args)!r}" if dynamic else str(spec.id)
         rows.append(
             ChildRow(
                 id=spec.id,

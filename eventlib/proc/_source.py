@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from types import TracebackType
+from types import FunctionType, MethodType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
@@ -111,6 +111,8 @@ class CallLink(Link):
 
 def make_link(source: Source, listener: Any) -> Link:
     """The link kind that fits ``listener`` (checked in this order: throw, send, callable)."""
+    if _is_plain_function(listener):  # the usual case, without two failed attribute lookups
+        return CallLink(source, listener)
     if hasattr(listener, "throw"):
         listener = _proc_of(listener)
         return ThrowLink(source, listener)
@@ -302,8 +304,16 @@ class Source:
             link = make_link(self, listener)
         if self._result is not NOT_USED:
             return self._link(_VALUE if self._exc is None else _EXCEPTION, listener, link, "")
-        self._link(_VALUE, listener, link, "")
-        self._link(_EXCEPTION, listener, link, "")
+        # Pending: both kinds at once (what two _link calls would do, without their checks).
+        listener = _proc_of(listener)
+        links = self._links
+        if links is None:
+            links = self._links = {}
+        on_value, on_exception = (listener, _VALUE), (listener, _EXCEPTION)
+        links.pop(on_value, None)  # relinking replaces, and moves the link to the end
+        links.pop(on_exception, None)
+        links[on_value] = link
+        links[on_exception] = link
         return link
 
     def _link(self, kind: int, listener: Any, link: Link | None, what: str) -> Link:
@@ -410,6 +420,12 @@ class Source:
         else:
             state = f"exception={self.exc_info()[1]!r}"
         return f"<{type(self).__name__} {self.name!r} {state}>"
+
+
+def _is_plain_function(listener: Any) -> bool:
+    """A function or bound method with no attributes of its own: no throw, no send."""
+    function = listener.__func__ if type(listener) is MethodType else listener
+    return type(function) is FunctionType and not function.__dict__
 
 
 def _proc_of(listener: Any) -> Any:

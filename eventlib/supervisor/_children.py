@@ -87,6 +87,11 @@ class Child:
     order: int = 0
     pending_group: list[Child] | None = None
     """The group a delayed (back-off) restart will resume."""
+    args: tuple[Any, ...] = attrs.field(
+        default=attrs.Factory(lambda child: child.spec.args, takes_self=True)
+    )
+    """What start is called with: the spec's args, plus start_child's in a DynamicSupervisor
+    (kept here so the shared template is not copied for every child)."""
 
     @property
     def id(self) -> Any:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from eventlib.proc import Proc, Source
 from eventlib.supervisor._children import Child, ChildCounts, ChildInfo, start_order
 from eventlib.supervisor._errors import (
@@ -97,8 +95,8 @@ class DynamicSupervisor(Supervisor):
     def _do_start_dynamic(self, args: tuple[Any, ...]) -> Any:
         if self.max_children is not None and len(self._children) >= self.max_children:
             raise SupervisorError(f"{self.path}: max_children ({self.max_children}) reached")
-        spec = attrs.evolve(self.template, args=(*self.template.args, *args))
-        child = Child(spec=spec, order=next(start_order))
+        template = self.template
+        child = Child(spec=template, order=next(start_order), args=(*template.args, *args))
         self._start_child_proc(child)
         if child.proc is not None:
             self._children.append(child)

@@ -107,7 +107,7 @@ class Introspection(_Base):
                 where = "stopped"
             else:
                 where = f"proc={proc.id} {'running' if not proc.dead else 'exited'}"
-            label = child.id if not self._dynamic else f"{child.id}{list(child.spec.args)!r}"
+            label = child.id if not self._dynamic else f"{child.id}{list(child.args)!r}"
             # A child supervisor also shows the restarts it made among its own children.
             made = f" made={proc.total_restarts}" if isinstance(proc, Introspection) else ""
             lines.append(

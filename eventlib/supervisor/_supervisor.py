@@ -269,7 +269,7 @@ class Supervisor(Introspection, Proc):
             self._start_check_pending = True
             hub.schedule_soon(self._check_start)
         try:
-            handle = spec.start(*spec.args)
+            handle = spec.start(*child.args)
         except Exception as exc:
             raise StartChildError(spec.id, exc) from exc
         finally:
@@ -292,9 +292,9 @@ class Supervisor(Introspection, Proc):
             )
         child.proc = proc
         child.handle = handle
-        child.started_at = get_hub().clock()
+        child.started_at = hub.clock()
         if proc.supervisor_path is None:
-            proc.supervisor_path = f"{self.path}/{spec.id}"
+            proc.supervisor_path = f"{self._path}/{spec.id}"
         self._by_proc[proc.id] = child
         proc.link(self._child_exit_listener)
         if _LOG.enabled:
@@ -574,7 +574,9 @@ class Supervisor(Introspection, Proc):
             raise SupervisorNotRunning(f"supervisor {self.path!r} is not running")
         # Refused before the request is queued: else it would run while the caller is told
         # it failed.
-        check_not_main_loop(get_hub(), _api_name(method))
+        hub = get_hub()
+        if getcurrent() is hub.greenlet:
+            check_not_main_loop(hub, _api_name(method))
         reply = Event()
 
         def supervisor_died(_proc: Proc) -> None:

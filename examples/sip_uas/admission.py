@@ -45,22 +45,46 @@ def refusal(request: Request) -> Refusal | None:
         return 416, ()
     if method == b"CANCEL":
         return None
-    unsupported = [tag for tag in request.values(b"require") if tag not in SUPPORTED]
-    if unsupported:
-        return 420, ((b"Unsupported", b", ".join(unsupported)),)
+    require, accept, content_type = _read_headers(request.headers)
+    if require:
+        unsupported = [tag for tag in _items(require) if tag not in SUPPORTED]
+        if unsupported:
+            return 420, ((b"Unsupported", b", ".join(unsupported)),)
     if method == b"INVITE":
-        return _invite_refusal(request)
+        return _invite_refusal(request.body, content_type, accept)
     return None
 
 
-def _invite_refusal(invite: Request) -> Refusal | None:
+def _read_headers(
+    headers: list[tuple[bytes, bytes]],
+) -> tuple[list[bytes], list[bytes], bytes | None]:
+    """Require and Accept values and the first Content-Type, in one pass over ``headers``."""
+    require: list[bytes] = []
+    accept: list[bytes] = []
+    content_type: bytes | None = None
+    for name, value in headers:
+        if name == b"require":
+            require.append(value)
+        elif name == b"accept":
+            accept.append(value)
+        elif name == b"content-type" and content_type is None:
+            content_type = value
+    return require, accept, content_type
+
+
+def _items(values: list[bytes]) -> list[bytes]:
+    """The comma-separated items of ``values``, stripped, empty ones left out."""
+    return [item.strip() for value in values for item in value.split(b",") if item.strip()]
+
+
+def _invite_refusal(body: bytes, content_type: bytes | None, accept: list[bytes]) -> Refusal | None:
     """415 for a body that is not SDP; 406 when Accept leaves out SDP (our 200 carries it)."""
-    if invite.body:
-        kind = (invite.header(b"content-type") or b"").split(b";", 1)[0].strip().lower()
+    if body:
+        kind = (content_type or b"").split(b";", 1)[0].strip().lower()
         if kind != ACCEPT:
             return 415, ((b"Accept", ACCEPT),)
-    if any(name == b"accept" for name, _ in invite.headers):
-        kinds = {item.split(b";", 1)[0].lower() for item in invite.values(b"accept")}
+    if accept:
+        kinds = {item.split(b";", 1)[0].lower() for item in _items(accept)}
         if kinds.isdisjoint(_ACCEPTABLE):
             return 406, ((b"Accept", ACCEPT),)
     return None

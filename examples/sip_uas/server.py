@@ -530,7 +530,12 @@ class SipServer:
         return spawn(self._route_new_calls)
 
     def _route_new_calls(self) -> None:
-        """The router proc: one session per new INVITE, started by the sessions supervisor."""
+        """The router proc: one session per new INVITE, started by the sessions supervisor.
+
+        It queues each start without waiting for it: the supervisor starts the queued
+        sessions in order, several per wake-up, and a start that fails answers its call
+        from :meth:`_session_start_failed`.
+        """
         get = self._pending.get
         while True:
             call: Call = get()
@@ -547,20 +552,27 @@ class SipServer:
                         )
                     )
                     continue
-                sessions.start_child(call)
+                started = sessions.start_child_nowait(call)
             except Exception as exc:
-                log.exception(
-                    "session.start_failed",
-                    call_id=call.call_id.decode(errors="replace"),
-                    error=repr(exc),
-                )
-                call.send(
-                    build_response(
-                        call.invite, 500, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),)
-                    )
-                )
-                call.outcome = "start_failed"
-                self.forget(call)
+                self._session_start_failed(call, exc)
+                continue
+            started.link_exception(
+                lambda source, call=call: self._session_start_failed(call, source.exc_info()[1])
+            )
+
+    def _session_start_failed(self, call: Call, error: BaseException) -> None:
+        """The supervisor could not start ``call``'s session: log it, answer 500, forget it."""
+        log.error(
+            "session.start_failed",
+            call_id=call.call_id.decode(errors="replace"),
+            error=repr(error),
+            exc_info=error,
+        )
+        call.send(
+            build_response(call.invite, 500, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),))
+        )
+        call.outcome = "start_failed"
+        self.forget(call)
 
     # -- TCP: one proc per connection ------------------------------------------
 
@@ -721,7 +733,8 @@ class SipServer:
     def _new_call(self, invite: Request, endpoint: Any, peer: Any) -> None:
         stats = self.stats
         stats.calls += 1
-        crash = invite.header(b"x-crash") == b"1"
+        # The list's own (C) search first: most INVITEs carry no X-Crash at all.
+        crash = (b"x-crash", b"1") in invite.headers and invite.header(b"x-crash") == b"1"
         rate = self.config.crash_rate
         if rate > 0:
             before = int((stats.calls - 1) * rate)

@@ -206,6 +206,27 @@ def test_listener_with_send_and_call_gets_send(virtual_clock):
     assert calls == [("send", 1)]
 
 
+@pytest.mark.parametrize("bound", [False, True], ids=["function", "bound_method"])
+def test_function_with_a_send_attribute_is_linked_as_a_send_listener(virtual_clock, bound):
+    """A function (or a method of one) given send/send_exception attributes gets send."""
+    calls = []
+
+    def listener(*args):
+        calls.append(("call", args))
+
+    listener.send = lambda value: calls.append(("send", value))
+    listener.send_exception = lambda *args: calls.append(("send_exception", args))
+
+    class Owner:
+        method = listener
+
+    source = Source()
+    source.link(Owner().method if bound else listener)
+    source.send(1)
+    sleep(0)
+    assert calls == [("send", 1)]
+
+
 def test_send_listener_gets_exc_info_on_failure(virtual_clock):
     """A send listener's send_exception gets (type, value, traceback)."""
     calls = []

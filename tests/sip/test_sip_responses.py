@@ -10,6 +10,7 @@ import structlog
 from siphelpers import Recorder, request
 
 import eventlib
+from eventlib.proc import Source
 from examples.sip_uas import SipServer
 
 pytestmark = pytest.mark.eventlib(time_limit=60)
@@ -255,16 +256,21 @@ def test_a_bad_config_value_is_refused_at_once_naming_the_field(field, value):
         Config(**{field: value})
 
 
-def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_clock):
+@pytest.mark.parametrize("when", ["queued", "at_once"])
+def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_clock, when):
     """If the supervisor cannot start the call's session: 500 with a To tag, call.ended once."""
     server = _server()
     sink = Recorder()
 
-    def refuse(call: object) -> None:
-        raise RuntimeError("no session today")
+    def refuse(call: object) -> Source:
+        if when == "at_once":
+            raise RuntimeError("no session today")
+        started = Source()
+        started.send_exception(RuntimeError("no session today"))  # as the supervisor reports it
+        return started
 
     try:
-        server.sessions.start_child = refuse
+        server.sessions.start_child_nowait = refuse
         with structlog.testing.capture_logs() as logs:
             server.handle(request(), sink, PEER)
             assert server.wait_idle(1)
@@ -272,5 +278,7 @@ def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_
         assert _to_tag(sink.sent[0])
         [line] = [entry for entry in logs if entry["event"] == "call.ended"]
         assert line["outcome"] == "start_failed"
+        [failed] = [entry for entry in logs if entry["event"] == "session.start_failed"]
+        assert failed["error"] == "RuntimeError('no session today')"
     finally:
         server.stop()

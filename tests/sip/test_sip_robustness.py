@@ -85,6 +85,15 @@ def test_x_crash_header_crashes_the_session_which_restarts_and_completes(real_re
     assert crash["call_id"] == result.call_id
 
 
+def test_only_the_first_x_crash_header_counts(real_reactor, hub_errors):
+    """X-Crash: 0 then X-Crash: 1 does not crash the session: the first header's value counts."""
+    with running_server() as server:
+        result = place_call(("127.0.0.1", server.udp_port), headers=(b"X-Crash: 0", b"X-Crash: 1"))
+        assert result.outcome == "completed", result
+        assert server.stats.crashes == 0
+        assert server.sessions.total_restarts == 0
+
+
 def test_other_calls_continue_while_one_crashes(real_reactor, hub_errors):
     """Calls placed alongside a crashing one all complete."""
     import eventlib
