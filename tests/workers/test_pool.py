@@ -183,7 +183,8 @@ def test_a_worker_that_crashes_at_each_restart_exceeds_the_intensity_and_escalat
 
 def test_stop_lets_running_work_finish_then_workers_exit_0(real_reactor):
     """A graceful stop waits for the work in progress (within drain_seconds)."""
-    with echo_pool(2, drain_seconds=10) as pool:
+    # The status comes with the heartbeat: several pings must fall inside the 1 s of work.
+    with echo_pool(2, drain_seconds=10, heartbeat_interval=0.1, heartbeat_timeout=5) as pool:
         client = Client(pool.sockets.udp_port)
         index = client.ask(b"who")[0]
         client.send(b"slow:1.0")
