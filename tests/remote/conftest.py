@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from eventlib.mailbox import Actor
 from eventlib.testing import selected_reactor
 
 PEER = Path(__file__).with_name("peer.py")
@@ -225,3 +226,27 @@ HEARTBEATS = {"heartbeat_interval": 0.2, "heartbeat_misses": 5}
 def node_options(**overrides: Any) -> dict[str, Any]:
     """Node options of the tests: fast heartbeats, the APP account's disconnect events."""
     return {**HEARTBEATS, "events_account": "APP", **overrides}
+
+
+class Echo(Actor):
+    """Replies with the message it was called with."""
+
+    def handle(self, message: Any) -> Any:
+        return message
+
+
+@pytest.fixture
+def make_node(real_reactor: Any, nats_server: NatsServer) -> Iterator[Callable[..., Any]]:
+    """Start nodes on the shared server: ``make_node(name=None, **options)``; stopped after."""
+    from eventlib.remote import Node
+
+    nodes: list[Any] = []
+
+    def make(name: str | None = None, **options: Any) -> Any:
+        node = Node(name or unique("node"), nats_server.url, **node_options(**options))
+        nodes.append(node)
+        return node.start()
+
+    yield make
+    for node in nodes:
+        node.stop()

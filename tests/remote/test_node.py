@@ -5,30 +5,11 @@ from __future__ import annotations
 import pytest
 
 import eventlib
-from eventlib.mailbox import Actor, ActorNotRunning, NameNotRegistered, NameTaken
+from eventlib.mailbox import ActorNotRunning, NameNotRegistered, NameTaken
 from eventlib.remote import JsonCodec, Node, NodeNameTaken, NotConnected
 from eventlib.supervisor import ChildSpec, Supervisor
 
-from .conftest import node_options, unique
-
-
-class Echo(Actor):
-    def handle(self, message):
-        return message
-
-
-@pytest.fixture
-def make_node(real_reactor, nats_server):
-    nodes = []
-
-    def make(name=None, **options):
-        node = Node(name or unique("node"), nats_server.url, **node_options(**options))
-        nodes.append(node)
-        return node.start()
-
-    yield make
-    for node in nodes:
-        node.stop()
+from .conftest import Echo, node_options, unique
 
 
 def test_a_second_live_node_cannot_take_a_name(make_node):

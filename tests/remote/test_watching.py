@@ -8,29 +8,10 @@ import time
 import pytest
 
 import eventlib
-from eventlib.mailbox import Actor, ActorNotRunning
+from eventlib.mailbox import ActorNotRunning
 from eventlib.remote import Node, NodeDown
 
-from .conftest import node_options, unique
-
-
-class Echo(Actor):
-    def handle(self, message):
-        return message
-
-
-@pytest.fixture
-def make_node(real_reactor, nats_server):
-    nodes = []
-
-    def make(**options):
-        node = Node(unique("node"), nats_server.url, **node_options(**options)).start()
-        nodes.append(node)
-        return node
-
-    yield make
-    for node in nodes:
-        node.stop()
+from .conftest import Echo, node_options, unique
 
 
 def wait_for(condition, what, limit=5.0):
