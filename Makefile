@@ -1,8 +1,9 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
 #   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
-#   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, then
-#                 install the built wheel in a fresh venv and smoke-test it, and build
-#                 the docs strictly (every public name in the API reference)
+#   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, the core
+#                 tests again on the optional compiled build, then install the built wheel
+#                 in a fresh venv and smoke-test it, and build the docs strictly (every
+#                 public name in the API reference)
 # Both install sipp (Debian's sip-tester) when it is missing; test also chromium and
 # chromium-driver (the observer's web view is tested in a headless browser) and the
 # softphone the SIP tests call (baresip-core: headless, driven over its ctrl_tcp port).
@@ -13,9 +14,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIPP := command -v sipp >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q sip-tester)
 # The observer's web view is tested in a real browser (headless, driven by selenium).
 CHROMIUM := (command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
+# The compiled build needs a C compiler and the interpreter's headers (Debian's for its python3).
+CCOMPILER := (command -v cc >/dev/null 2>&1 && $(PYTHON) -c 'import pathlib, sys, sysconfig; \
+	sys.exit(not pathlib.Path(sysconfig.get_paths()["include"], "Python.h").is_file())') || \
+	($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gcc python3-dev)
 BARESIP := command -v baresip >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q baresip-core)
 
-.PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio wheel-smoke bench docs clean
+.PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio pytest-compiled compiled wheel-smoke bench docs clean
 
 $(VENV)/.stamp-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +54,7 @@ demo: $(VENV)/.stamp-base
 echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
-test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke docs
+test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio pytest-compiled wheel-smoke docs
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .
@@ -81,6 +86,29 @@ pytest-asyncio: $(VENV)/.stamp-test
 	$(BARESIP)
 	$(PY) -m pytest --eventlib-reactor=asyncio -m "not load" $(ASYNCIO_TESTS)
 
+# The optional compiled build (EVENTLIB_COMPILE=1, hatch_build.py): the wheel with the modules
+# of eventlib/_build.py compiled by Cython, its extensions unpacked over a copy of this tree
+# (tracked and untracked files, as they are now), so the tests and benchmarks can run it.
+# Needs a C compiler and Python's headers; the build fetches Cython itself.
+COMPILED_DIR := build/compiled
+compiled: $(VENV)/.stamp-test
+	$(CCOMPILER)
+	rm -rf $(COMPILED_DIR)
+	mkdir -p $(COMPILED_DIR)/tree
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(COMPILED_DIR)/tree
+	EVENTLIB_COMPILE=1 timeout 900 $(PY) -m pip wheel --quiet --no-deps --wheel-dir $(COMPILED_DIR)/dist .
+	$(PY) -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+		[z.extract(n, sys.argv[2]) for n in z.namelist() if n.endswith(".so")]' \
+		"$$(ls $(COMPILED_DIR)/dist/eventlib-*.whl)" $(COMPILED_DIR)/tree
+
+# The tests of the compiled modules and of what is built on them, run on the compiled tree;
+# EVENTLIB_EXPECT_COMPILED makes tests/packaging/test_compiled_build.py check it really is.
+COMPILED_TESTS := tests/hub tests/sync tests/mailbox tests/proc tests/supervisor \
+	tests/packaging/test_compiled_build.py
+pytest-compiled: compiled
+	cd $(COMPILED_DIR)/tree && EVENTLIB_EXPECT_COMPILED=1 $(CURDIR)/$(PY) -m pytest \
+		-p no:cacheprovider -m "not load" $(COMPILED_TESTS)
+
 # The wheel as a user gets it: built, installed with its `test` extra in a fresh venv
 # (packages from the index pip is configured with), imported away from the source tree.
 WHEEL_DIR := build/wheel-smoke
@@ -97,7 +125,8 @@ wheel-smoke: $(VENV)/.stamp-test
 docs: $(VENV)/.stamp-docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
-bench: $(VENV)/.stamp-bench
+# `compiled` first: bench_core and bench_actors measure the compiled build beside the pure one.
+bench: $(VENV)/.stamp-bench compiled
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -15,6 +15,9 @@ runs with its spread (worst / best). Measured:
   starts, under a one_for_one supervisor with an intensity high enough never
   to give up (eventlib ``Supervisor``, OTP ``supervisor``).
 
+eventlib's measures run twice: on this checkout, and on its optional compiled
+build (``make compiled``; skipped with a note when it is not built or stale).
+
 The OTP peer is ``erlang_peer.escript``, run with ``escript`` (Debian:
 ``erlang-base``); without it the OTP rows are skipped with a note. Every run
 checks its result (sums of the values passed around, restart counts).
@@ -33,6 +36,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import harness  # benchmarks/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ERLANG_PEER = Path(__file__).resolve().parent / "erlang_peer.escript"
@@ -201,12 +206,20 @@ WORKERS = {
     "eventlib-restarts": worker_eventlib_restart,
 }
 HIGHER_IS_BETTER = {"eventlib-restarts"}
+OURS = {  # eventlib's measure: its worker
+    "actor call": "eventlib-actor-call",
+    "spawn+join": "eventlib-spawn-join",
+    "ping-pong": "eventlib-queue-pingpong",
+    "restarts": "eventlib-restarts",
+}
 
 
-def run_worker(name: str, n: int, repeat: int) -> tuple[float, float] | None:
+def run_worker(
+    name: str, n: int, repeat: int, script: str = __file__
+) -> tuple[float, float] | None:
     """(best, spread) of one worker's samples, in its own subprocess; None if not installed."""
     completed = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--n", str(n), "--repeat", str(repeat)],
+        [sys.executable, script, "--worker", name, "--n", str(n), "--repeat", str(repeat)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -217,7 +230,10 @@ def run_worker(name: str, n: int, repeat: int) -> tuple[float, float] | None:
             return None
         sys.stderr.write(completed.stderr)
         raise SystemExit(f"worker {name} failed")
-    values = json.loads(completed.stdout.strip().splitlines()[-1])["samples"]
+    line = json.loads(completed.stdout.strip().splitlines()[-1])
+    if (script != __file__) != bool(line["compiled"]):  # the build asked for is the one that ran
+        raise SystemExit(f"worker {name} ran the wrong build: compiled modules {line['compiled']}")
+    values = line["samples"]
     best = max(values) if name in HIGHER_IS_BETTER else min(values)
     return best, max(values) / min(values)
 
@@ -231,9 +247,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         sys.path.insert(0, str(ROOT))
-        print(json.dumps({"samples": WORKERS[args.worker](args.n, args.repeat)}))
+        samples = WORKERS[args.worker](args.n, args.repeat)
+        import eventlib  # noqa: PLC0415 - the build the worker ran, for the parent to check
+
+        print(json.dumps({"samples": samples, "compiled": eventlib.compiled_modules()}))
         return
     results = {name: run_worker(name, args.n, args.repeat) for name in WORKERS}
+    compiled_script, why_not = harness.compiled_script(__file__)
+    compiled = {
+        name: run_worker(name, args.n, args.repeat, compiled_script)
+        for name in OURS
+        if compiled_script is not None
+    }
     erlang = worker_erlang(args.n, args.repeat)
 
     def value(name: str) -> float | None:
@@ -247,18 +272,8 @@ def main() -> None:
     libraries = [
         {
             "library": "eventlib",
-            "results": {
-                "actor call": value("eventlib-actor-call"),
-                "spawn+join": value("eventlib-spawn-join"),
-                "ping-pong": value("eventlib-queue-pingpong"),
-                "restarts": value("eventlib-restarts"),
-            },
-            "spread": {
-                "actor call": spread("eventlib-actor-call"),
-                "spawn+join": spread("eventlib-spawn-join"),
-                "ping-pong": spread("eventlib-queue-pingpong"),
-                "restarts": spread("eventlib-restarts"),
-            },
+            "results": {measure: value(name) for measure, name in OURS.items()},
+            "spread": {measure: spread(name) for measure, name in OURS.items()},
         },
         {
             "library": "pykka",
@@ -271,6 +286,16 @@ def main() -> None:
             "spread": {"actor call": spread("eventlib-queue-pingpong")},
         },
     ]
+    if compiled:
+        libraries.append(
+            {
+                "library": harness.COMPILED,
+                "results": {m: (compiled[name] or (None,))[0] for m, name in OURS.items()},
+                "spread": {m: (compiled[name] or (None, None))[1] for m, name in OURS.items()},
+            }
+        )
+    else:
+        print(f"eventlib compiled: skipped ({why_not})")
     if erlang is not None:
         libraries.append(
             {
@@ -310,6 +335,12 @@ def report(libraries: list[dict], erlang: dict | None, args: argparse.Namespace)
         ratio = call / erlang["results"]["actor call"]
         verdict = "PASS" if ratio <= 3 else "MISS"
         print(f"         eventlib call / gen_server:call = {ratio:.1f}x (<= 3x) {verdict}")
+        for library in libraries:
+            compiled_call = library["results"]["actor call"]
+            if library["library"] == harness.COMPILED and compiled_call is not None:
+                ratio = compiled_call / erlang["results"]["actor call"]
+                verdict = "PASS" if ratio <= 3 else "MISS"
+                print(f"         compiled call / gen_server:call = {ratio:.1f}x (<= 3x) {verdict}")
     print(f"         call {call:.2f} µs (<= 12 µs) {'PASS' if call <= 12 else 'MISS'}")
     verdict = "PASS" if restarts >= 50000 else "MISS"
     print(f"         restarts {restarts:.0f}/s (>= 50000) {verdict}")

@@ -11,8 +11,9 @@ with ``time.perf_counter``, after a small warm-up run):
   ``i`` into q1 and gets the echo from q2, the ponger gets from q1 and puts into q2;
   total time / N round trips.
 
-Libraries: eventlib (this checkout), gevent, eventlet, asyncio, asyncio+uvloop, and raw
-greenlet switches as the floor (no scheduler, no queues: a round trip is two switches).
+Libraries: eventlib (this checkout, and its compiled build when ``make compiled`` built
+it), gevent, eventlet, asyncio, asyncio+uvloop, and raw greenlet switches as the floor
+(no scheduler, no queues: a round trip is two switches).
 Hubs and event loops do not mix, so each library runs in its own subprocess, which prints
 one JSON line. The table shows eventlib/peer time ratios (<= 1.0: eventlib is as fast or
 faster) and checks the targets: eventlib <= gevent and within 2x of asyncio+uvloop.
@@ -281,6 +282,9 @@ def main(argv=None):
         run_worker(args.worker, args.n, args.repeat)
         return
     libs = harness.select_libraries(parser, args.only, LIBRARIES)
+    # eventlib is measured twice: as checked out, and its optional compiled build (make compiled).
+    twice = {"eventlib": ("eventlib", harness.COMPILED)}
+    libs = tuple(name for lib in libs for name in twice.get(lib, (lib,)))
     reports = [spawn_worker(lib, args.n, args.repeat) for lib in libs]
     targets = report(reports, args.n, args.repeat)
     if args.json:

@@ -7,20 +7,50 @@ when the library is not installed); the parent collects those lines.
 
 from __future__ import annotations
 
+import filecmp
 import importlib.metadata
 import json
 import platform
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COMPILED_TREE = REPO_ROOT / "build" / "compiled" / "tree"
+COMPILED = "eventlib compiled"
+"""The library name of eventlib's optional compiled build (``make compiled``) in reports."""
+
+
+def compiled_script(script: str) -> tuple[str | None, str]:
+    """The compiled tree's copy of ``script``, or None and the reason it cannot run.
+
+    ``make compiled`` builds the tree: this checkout with the modules of
+    eventlib/_build.py compiled beside their sources. A tree whose Python
+    sources differ from this checkout's would measure other code: it is stale.
+    """
+    package = COMPILED_TREE / "eventlib"
+    if not package.is_dir():
+        return None, "not built (make compiled)"
+    if not any(package.rglob("*.so")):
+        return None, f"no compiled modules in {COMPILED_TREE}"
+    here = REPO_ROOT / "eventlib"
+    for source in here.rglob("*.py"):
+        copy = package / source.relative_to(here)
+        if not copy.is_file() or not filecmp.cmp(source, copy, shallow=False):
+            return None, f"stale: {copy} differs from the checkout (make compiled)"
+    return str(COMPILED_TREE / Path(script).resolve().relative_to(REPO_ROOT)), ""
 
 
 def library_version(lib: str) -> str:
     """The version of ``lib`` as the reports show it."""
     if lib == "eventlib":
-        version = getattr(sys.modules.get("eventlib"), "__version__", "checkout")
-        return f"{version} (Twisted {importlib.metadata.version('twisted')})"
+        eventlib = sys.modules.get("eventlib")
+        version = getattr(eventlib, "__version__", "checkout")
+        compiled = len(eventlib.compiled_modules()) if eventlib is not None else 0
+        build = f"compiled: {compiled} modules" if compiled else "pure Python"
+        return f"{version} (Twisted {importlib.metadata.version('twisted')}; {build})"
     if lib in ("asyncio", "twisted-asyncio"):
         return platform.python_version()
     return importlib.metadata.version(lib.removeprefix("asyncio+"))
@@ -59,8 +89,18 @@ def run_worker(workers: dict[str, Callable[..., Any]], lib: str, *args: Any) -> 
 
 
 def spawn_worker(script: str, lib: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Parent side: run ``script --worker lib`` with ``options``; return its JSON line."""
-    cmd = [sys.executable, *(f"-W{opt}" for opt in sys.warnoptions), script, "--worker", lib]
+    """Parent side: run ``script --worker lib`` with ``options``; return its JSON line.
+
+    ``lib`` :data:`COMPILED` runs the eventlib worker of the compiled tree's copy
+    of ``script``, or reports why it was skipped.
+    """
+    worker = lib
+    if lib == COMPILED:
+        compiled, why_not = compiled_script(script)
+        if compiled is None:
+            return {"library": lib, "skipped": why_not}
+        script, worker = compiled, "eventlib"
+    cmd = [sys.executable, *(f"-W{opt}" for opt in sys.warnoptions), script, "--worker", worker]
     for flag, value in options.items():
         cmd += [flag, str(value)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -69,7 +109,7 @@ def spawn_worker(script: str, lib: str, options: dict[str, Any]) -> dict[str, An
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"library": lib, "error": f"worker exited with status {proc.returncode}"}
-    return dict(json.loads(lines[-1]))
+    return dict(json.loads(lines[-1])) | {"library": lib}
 
 
 def select_libraries(parser: Any, only: str | None, known: tuple[str, ...]) -> tuple[str, ...]:

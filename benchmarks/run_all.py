@@ -78,28 +78,54 @@ def shown_spread(spreads: dict[str, float], measure: str) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+# eventlib's builds, as the benchmarks name them: the pure Python package, and the optional
+# compiled build (make compiled) that bench_core and bench_actors measure too.
+BUILDS = {"eventlib": "pure", "eventlib compiled": "compiled"}
+
+
 def rows_for(name: str, data: dict) -> list[str]:
     libraries = {entry["library"]: entry.get("results") or {} for entry in data["libraries"]}
     spreads = {entry["library"]: spreads_of(entry) for entry in data["libraries"]}
     units = data.get("units", {})
-    ours = libraries.get("eventlib", {})
     rows = []
-    for measure, value in ours.items():
+    for library, build in BUILDS.items():
+        rows += build_rows(name, build, library, libraries, spreads, units)
+    return rows
+
+
+def build_rows(  # noqa: PLR0917 - one call site, every argument named there
+    name: str,
+    build: str,
+    ours_name: str,
+    libraries: dict[str, dict],
+    spreads: dict[str, dict[str, float]],
+    units: dict[str, str],
+) -> list[str]:
+    """The rows of one eventlib build: each measure against each peer (not another build)."""
+    rows = []
+    for measure, value in libraries.get(ours_name, {}).items():
         if value is None:
             continue
         unit = units.get(measure, "µs")
-        ours_spread = shown_spread(spreads.get("eventlib", {}), measure)
-        peers = [(peer, res.get(measure)) for peer, res in libraries.items() if peer != "eventlib"]
-        peers = [(peer, v) for peer, v in peers if v is not None]
+        ours_spread = shown_spread(spreads.get(ours_name, {}), measure)
+        peers = [(peer, res.get(measure)) for peer, res in libraries.items() if peer not in BUILDS]
+        # The compiled build is compared with outside peers only, not with eventlib's own floors.
+        peers = [
+            (peer, v)
+            for peer, v in peers
+            if v is not None and (build == "pure" or not peer.startswith("eventlib"))
+        ]
         if not peers:
             rows.append(
-                f"| {name} | {measure} | {value:.2f} {unit} | {ours_spread} | - | - | - | - |"
+                f"| {name} | {measure} | {build} | {value:.2f} {unit} | {ours_spread} "
+                "| - | - | - | - |"
             )
         for peer, peer_value in peers:
             ratio = value / peer_value if peer_value else float("nan")
             cells = [
                 name,
                 measure,
+                build,
                 f"{value:.2f} {unit}",
                 ours_spread,
                 peer,
@@ -132,13 +158,15 @@ def main() -> None:
         "times (µs), *eventlib / peer* below 1.00 means eventlib is faster; for rates",
         "(marked higher is better), above 1.00 means eventlib does more. The machine was",
         "shared with other work (load average below): compare ratios within a run rather",
-        "than absolute values across runs.",
+        "than absolute values across runs. *build*: eventlib as installed by default",
+        "(*pure* Python) or its optional compiled build (*compiled*: `make compiled`,",
+        "`EVENTLIB_COMPILE=1`; the modules of `eventlib/_build.py` compiled by Cython).",
         "",
         (
-            "| benchmark | measure | eventlib | spread | peer | peer value | spread "
+            "| benchmark | measure | build | eventlib | spread | peer | peer value | spread "
             "| eventlib / peer |"
         ),
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "## Machine",

@@ -19,6 +19,7 @@ Example::
 from greenlet import GreenletExit, getcurrent
 
 from eventlib import debug  # noqa: F401 - turns the block detector on if EVENTLIB_BLOCK_DETECTOR is set
+from eventlib._build import compiled_modules
 from eventlib.hub import (
     BlockingInMainLoopError,
     get_hub,
@@ -79,6 +80,7 @@ __all__ = [
     "Semaphore",
     "Timeout",
     "TimeoutError",
+    "compiled_modules",
     "current_proc",
     "get_hub",
     "getcurrent",

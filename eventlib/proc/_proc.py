@@ -6,7 +6,7 @@ import itertools
 import sys
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as Greenlet  # noqa: N812
@@ -17,6 +17,7 @@ from eventlib.log import STATE as _LOG
 from eventlib.log._events import proc_exited, proc_spawned
 from eventlib.proc._exceptions import ExitReason, ProcExit
 from eventlib.proc._source import Source
+from eventlib.proc._worker import _Worker, _worker_main
 from eventlib.sync import NOT_USED
 
 if TYPE_CHECKING:
@@ -25,48 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["Proc", "current_proc", "spawn", "spawn_after", "spawn_greenlet"]
 
 _ids = itertools.count(1)
-
-# Finished procs leave their greenlet here for the next proc to reuse: creating
-# a greenlet costs several microseconds (a fresh C stack and frame chunk).
-_MAX_IDLE_WORKERS = 256
-
-
-_Job = tuple["Proc", tuple[Any, ...], dict[str, Any]]
-
-
-class _Worker(Greenlet):
-    """A greenlet that runs procs one after another; ``proc`` is the one it runs now."""
-
-    __slots__ = ("proc",)
-    proc: Proc | None
-
-
-def _worker_main(proc: Proc, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    worker = cast("_Worker", getcurrent())
-    hub = proc._hub
-    job: _Job | None = (proc, args, kwargs)
-    del proc, args, kwargs  # hold no references while idle
-    while job is not None:
-        job[0]._body(job[1], job[2])
-        worker.proc = None
-        job = None
-        job = _park(worker, hub)
-
-
-def _park(worker: _Worker, hub: Hub) -> _Job | None:
-    """Wait in the idle list for the next proc to run; None means: end this greenlet."""
-    idle = hub._idle_workers
-    loop = hub.greenlet
-    if len(idle) >= _MAX_IDLE_WORKERS or worker.parent is not loop or hub._closed:
-        return None
-    idle.append(worker)
-    try:
-        return cast("_Job", loop.switch())
-    except GreenletExit:
-        return None  # the hub is being torn down
-    finally:
-        if worker.proc is None and worker in idle:
-            idle.remove(worker)
 
 
 def current_proc() -> Proc | None:
