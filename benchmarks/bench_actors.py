@@ -256,7 +256,7 @@ def main() -> None:
     compiled_script, why_not = harness.compiled_script(__file__)
     compiled = {
         name: run_worker(name, args.n, args.repeat, compiled_script)
-        for name in OURS
+        for name in OURS.values()
         if compiled_script is not None
     }
     erlang = worker_erlang(args.n, args.repeat)
