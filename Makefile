@@ -1,9 +1,9 @@
 # The two commands a fresh machine needs (Python 3.11+ and the package registry):
 #   make demo   - create .venv, install eventlib, run the main demo (the SIP UAS driven by sipp)
-#   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, the core
-#                 tests again on the optional compiled build, then install the built wheel
-#                 in a fresh venv and smoke-test it, and build the docs strictly (every
-#                 public name in the API reference)
+#   make test   - create .venv, install eventlib[dev], run ruff, mypy and pytest, then
+#                 again on the optional compiled build under the asyncio reactor, install
+#                 the built wheel in a fresh venv and smoke-test it, and build the docs
+#                 strictly (every public name in the API reference)
 # Both install sipp (Debian's sip-tester) when it is missing; test also chromium and
 # chromium-driver (the observer's web view is tested in a headless browser) and the
 # softphone the SIP tests call (baresip-core: headless, driven over its ctrl_tcp port).
@@ -20,7 +20,7 @@ CCOMPILER := (command -v cc >/dev/null 2>&1 && $(PYTHON) -c 'import pathlib, sys
 	($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gcc python3-dev)
 BARESIP := command -v baresip >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q baresip-core)
 
-.PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio pytest-compiled compiled wheel-smoke bench docs clean
+.PHONY: demo echo-demo test lint typecheck pytest pytest-asyncio compiled wheel-smoke bench docs clean
 
 $(VENV)/.stamp-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ demo: $(VENV)/.stamp-base
 echo-demo: $(VENV)/.stamp-base
 	$(PY) -m examples.supervised_echo
 
-test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio pytest-compiled wheel-smoke docs
+test: $(VENV)/.stamp-test lint typecheck pytest pytest-asyncio wheel-smoke docs
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .
@@ -69,27 +69,10 @@ pytest: $(VENV)/.stamp-test
 	$(BARESIP)
 	$(PY) -m pytest
 
-# The tests that run on the installed reactor again, under Twisted's asyncio reactor
-# (eventlib.remote's tests run only here). Left out as reactor-independent, to keep
-# `make test` well under 10 minutes: virtual-clock logic (supervisor, mailbox, sync except
-# its MAIN_LOOP-safety file, proc, log), the hypothesis state machines among them, and the
-# tests whose programs run in a subprocess that never sees this option (the pytest plugin's
-# inner runs, the docs samples and how-tos, the demo, the wheel). A new test that touches
-# the reactor belongs in one of the paths below. The long load tests (marker "load") ran
-# in the first pass.
-ASYNCIO_TESTS := tests/hub tests/twistedutil tests/green tests/remote tests/classic \
-	tests/sip tests/observer tests/workers tests/debug tests/sync/test_main_loop_safe.py \
-	tests/proc/test_exit_report.py tests/test_api_classic.py tests/test_signals.py
-pytest-asyncio: $(VENV)/.stamp-test
-	$(SIPP)
-	$(CHROMIUM)
-	$(BARESIP)
-	$(PY) -m pytest --eventlib-reactor=asyncio -m "not load" $(ASYNCIO_TESTS)
-
-# The optional compiled build (EVENTLIB_COMPILE=1, hatch_build.py): the wheel with the modules
-# of eventlib/_build.py compiled by Cython, its extensions unpacked over a copy of this tree
-# (tracked and untracked files, as they are now), so the tests and benchmarks can run it.
-# Needs a C compiler and Python's headers; the build fetches Cython itself.
+# The second pass runs on the optional compiled build (EVENTLIB_COMPILE=1, hatch_build.py):
+# the wheel with the modules of eventlib/_build.py compiled by Cython, its extensions
+# unpacked over a copy of this tree (tracked and untracked files, as they are now). Needs a
+# C compiler and Python's headers; the build fetches Cython itself. `make bench` measures it.
 COMPILED_DIR := build/compiled
 compiled: $(VENV)/.stamp-test
 	$(CCOMPILER)
@@ -101,13 +84,25 @@ compiled: $(VENV)/.stamp-test
 		[z.extract(n, sys.argv[2]) for n in z.namelist() if n.endswith(".so")]' \
 		"$$(ls $(COMPILED_DIR)/dist/eventlib-*.whl)" $(COMPILED_DIR)/tree
 
-# The tests of the compiled modules and of what is built on them, run on the compiled tree;
-# EVENTLIB_EXPECT_COMPILED makes tests/packaging/test_compiled_build.py check it really is.
-COMPILED_TESTS := tests/hub tests/sync tests/mailbox tests/proc tests/supervisor \
+# The second pass: on the compiled tree, under Twisted's asyncio reactor, so that one run
+# covers both (eventlib.remote's tests run only here). It takes the tests that touch the
+# reactor and the tests of the compiled modules (hub, sync, mailbox, proc, supervisor).
+# Left out, to keep `make test` well under 10 minutes: the tests whose programs run in a
+# subprocess that never sees the reactor option (the pytest plugin's inner runs, the docs
+# samples and how-tos, the demo, the wheel) and reactor-independent logic of uncompiled
+# modules (log). A new test that touches the reactor belongs in one of the paths below.
+# The long load tests (marker "load") ran in the first pass. EVENTLIB_EXPECT_COMPILED
+# makes tests/packaging/test_compiled_build.py fail unless the compiled modules ran.
+SECOND_PASS_TESTS := tests/hub tests/sync tests/mailbox tests/proc tests/supervisor \
+	tests/twistedutil tests/green tests/remote tests/classic tests/sip tests/observer \
+	tests/workers tests/debug tests/test_api_classic.py tests/test_signals.py \
 	tests/packaging/test_compiled_build.py
-pytest-compiled: compiled
+pytest-asyncio: compiled
+	$(SIPP)
+	$(CHROMIUM)
+	$(BARESIP)
 	cd $(COMPILED_DIR)/tree && EVENTLIB_EXPECT_COMPILED=1 $(CURDIR)/$(PY) -m pytest \
-		-p no:cacheprovider -m "not load" $(COMPILED_TESTS)
+		-p no:cacheprovider --eventlib-reactor=asyncio -m "not load" $(SECOND_PASS_TESTS)
 
 # The wheel as a user gets it: built, installed with its `test` extra in a fresh venv
 # (packages from the index pip is configured with), imported away from the source tree.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -63,13 +64,20 @@ class CompiledBuildHook(BuildHookInterface):
                 "Install without -e (pip install . with the variable set)."
             )
         root = Path(self.root)
-        build_dir = Path(tempfile.mkdtemp(prefix="eventlib-compiled-"))
+        build_dir = self._build_dir = Path(tempfile.mkdtemp(prefix="eventlib-compiled-"))
         for name, built in self._compile(root, build_dir).items():
             build_data["force_include"][str(built)] = (
                 name.replace(".", "/") + built.name[built.name.index(".") :]
             )
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        del version, build_data, artifact_path  # the hook interface's arguments, unused here
+        build_dir = getattr(self, "_build_dir", None)
+        if build_dir is not None:  # the extensions are in the wheel now
+            shutil.rmtree(build_dir, ignore_errors=True)
+            self._build_dir = None
 
     def _compile(self, root: Path, build_dir: Path) -> dict[str, Path]:
         from Cython.Build import cythonize  # noqa: PLC0415 - a build requirement of this mode only
@@ -88,6 +96,7 @@ class CompiledBuildHook(BuildHookInterface):
         extensions = cythonize(
             extensions,
             build_dir=str(build_dir / "c"),
+            nthreads=os.cpu_count() or 1,
             compiler_directives={
                 "language_level": 3,
                 "binding": True,
