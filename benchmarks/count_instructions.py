@@ -10,6 +10,10 @@ the cost of one iteration, start-up and imports cancelled out.
 Workloads: call (Actor.call, default 5 s timeout), call-none (timeout=None),
 pingpong (Queue round trip from the main greenlet), pingpong-procs (the
 bench_core shape: two procs).
+
+It counts the eventlib of the tree it sits in: run the compiled tree's copy
+(``make compiled``; ``python build/compiled/tree/benchmarks/count_instructions.py``)
+to count the compiled build. The first line says which build it counted.
 """
 
 from __future__ import annotations
@@ -102,6 +106,15 @@ def instructions(kind: str, n: int) -> int:
     return int(found.group(1))
 
 
+_BUILD_PROBE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import eventlib
+compiled = eventlib.compiled_modules()
+print(f"compiled build ({len(compiled)} modules)" if compiled else "pure Python")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
@@ -111,6 +124,13 @@ def main() -> None:
     if args.worker:
         run_workload(args.worker, args.n)
         return
+    build = subprocess.run(
+        [sys.executable, "-c", _BUILD_PROBE, str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"eventlib at {REPO_ROOT}: {build}")
     for kind in args.workloads:
         per_iteration = (instructions(kind, 2 * args.n) - instructions(kind, args.n)) / args.n
         print(f"{kind:16} {per_iteration:10,.0f} instructions per iteration")

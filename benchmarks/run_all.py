@@ -108,13 +108,19 @@ def build_rows(  # noqa: PLR0917 - one call site, every argument named there
             continue
         unit = units.get(measure, "µs")
         ours_spread = shown_spread(spreads.get(ours_name, {}), measure)
-        peers = [(peer, res.get(measure)) for peer, res in libraries.items() if peer not in BUILDS]
-        # The compiled build is compared with outside peers only, not with eventlib's own floors.
+        # The pure build against every peer; the compiled one against the outside peers and
+        # the pure build (what compiling gains), not against eventlib's own floors.
         peers = [
-            (peer, v)
-            for peer, v in peers
-            if v is not None and (build == "pure" or not peer.startswith("eventlib"))
+            (peer, res.get(measure))
+            for peer, res in libraries.items()
+            if peer != ours_name
+            and (
+                peer not in BUILDS
+                if build == "pure"
+                else peer == "eventlib" or not peer.startswith("eventlib")
+            )
         ]
+        peers = [(peer, v) for peer, v in peers if v is not None]
         if not peers:
             rows.append(
                 f"| {name} | {measure} | {build} | {value:.2f} {unit} | {ours_spread} "
