@@ -86,6 +86,10 @@ class _ProtocolGlue:
     transport: Any
     _recepient: GreenTransportBase
 
+    # The hub may read for this protocol outside Twisted's logging context (see
+    # eventlib.hub.QUIET_READS): dataReceived only buffers and queues wake-ups.
+    eventlib_quiet_reads = True
+
     def connectionMade(self) -> None:  # noqa: N802 - Twisted's interface
         self._recepient._got_transport(self.transport)
 
