@@ -536,6 +536,8 @@ class GreenTransportBase:
             # A subclass's plain number: keep the attribute live on its instances too.
             check_count(default, f"{cls.__name__}.read_high_water", minimum=1)
             cls.read_high_water = _ReadHighWater(default)
+        if "notsent_lowat" in cls.__dict__:
+            _check_notsent_lowat(cls.__dict__["notsent_lowat"], f"{cls.__name__}.notsent_lowat")
 
     def build_protocol(self) -> Any:
         """A new Twisted protocol feeding this transport."""
@@ -721,10 +723,10 @@ class GreenTransportBase:
         return f"<{type(self).__name__} {state}>"
 
 
-def _check_notsent_lowat(value: Any) -> int | None:
-    limit = check_count(value, "notsent_lowat", minimum=0, allow_none=True)
+def _check_notsent_lowat(value: Any, what: str = "notsent_lowat") -> int | None:
+    limit = check_count(value, what, minimum=0, allow_none=True)
     if limit is not None and limit > _MAX_SOCKET_OPTION:
-        raise ValueError(f"notsent_lowat must be at most {_MAX_SOCKET_OPTION}, got {limit}")
+        raise ValueError(f"{what} must be at most {_MAX_SOCKET_OPTION}, got {limit}")
     return limit
 
 

@@ -645,3 +645,23 @@ def test_bad_notsent_lowat_is_refused_naming_the_argument(real_reactor, value, e
     """notsent_lowat is None or an int from 0 to 2**31 - 1; anything else is refused at once."""
     with pytest.raises(error, match=message):
         GreenTransport(notsent_lowat=value)
+
+
+def test_subclass_with_bad_notsent_lowat_fails_at_class_creation():
+    """A subclass's notsent_lowat class attribute is checked when the class is made."""
+    with pytest.raises(ValueError, match=r"Eager\.notsent_lowat must be None \(no limit\)"):
+
+        class Eager(GreenTransport):
+            notsent_lowat = -5
+
+
+@needs_notsent_lowat
+def test_subclass_notsent_lowat_is_its_connections_bound(echo_server):
+    """A subclass's notsent_lowat class attribute sets its connections' bound."""
+
+    class Small(GreenTransport):
+        notsent_lowat = 8192
+
+    conn = connect(echo_server, Small)
+    assert unsent_limit(conn) == 8192
+    conn.loseConnection()
