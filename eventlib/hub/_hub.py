@@ -679,28 +679,38 @@ class _FdWatch:
             writer.throw(error)
 
 
+QUIET_READS = "eventlib_quiet_reads"
+"""A Twisted protocol class attribute: true when ``dataReceived`` only buffers.
+
+For a TCP connection whose protocol says so, the hub's epoll step reads
+outside Twisted's per-event logging context (see :func:`_epoll_iteration`).
+Such a ``dataReceived`` must not log, switch greenlets or raise; errors
+and disconnections still take Twisted's path, in the connection's context.
+"""
+
+
 def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
-    """Twisted's epoll step, calling the hub's own descriptors directly; None for other reactors.
+    """Twisted's epoll step, without its logging context where nothing logs; None elsewhere.
 
     Twisted runs every descriptor event inside a logging context
-    (``log.callWithLogger``), which costs more than the wake-up itself; a
-    watch's ``doRead``/``doWrite`` only queue a wake-up and cannot fail.
-    Every other event (Twisted's own transports, hang-ups, errors) takes
-    Twisted's path unchanged.
+    (``log.callWithLogger``: the connection's ``logPrefix`` as the log
+    ``system``), which costs more than the wake-up itself. The step calls
+    directly a watch's ``doRead``/``doWrite`` (they only queue a wake-up and
+    cannot fail), and the ``doRead`` of a TCP connection whose protocol
+    declares :data:`QUIET_READS` (see :func:`_quiet_reader`). Every other
+    event (other transports, writes, hang-ups, errors) takes Twisted's path
+    unchanged. None for other reactors.
     """
-    try:
-        from twisted.internet.epollreactor import EPollReactor  # noqa: PLC0415 - Linux only
-    except ImportError:  # pragma: no cover - not Linux
+    if not _steps_like_epoll(reactor):
         return None
-    if not isinstance(reactor, EPollReactor):
-        return None
-    if type(reactor).doIteration is not EPollReactor.doIteration:
-        return None  # a subclass steps its own way (the virtual clock)
+    from twisted.internet.tcp import Client, Server  # noqa: PLC0415
     from twisted.python.log import callWithLogger  # noqa: PLC0415
 
     poll_in, poll_out = reactor._POLL_IN, reactor._POLL_OUT
     plain = poll_in | poll_out
     twisted_step = reactor._doReadOrWrite
+    quiet_read = _quiet_reader(reactor)
+    tcp_types = (Server, Client)  # exactly: TLS and UNIX connections take Twisted's path
 
     def iterate(timeout: float | None) -> None:
         selectables = reactor._selectables
@@ -709,15 +719,67 @@ def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
             selectable = selectables.get(fd)
             if selectable is None:
                 continue  # removed by an earlier event of this step
-            if selectable.__class__ is _FdWatch and not event & ~plain:
+            cls = selectable.__class__
+            if cls is _FdWatch and not event & ~plain:
                 if event & poll_in:
                     selectable.doRead()
                 if event & poll_out:
                     selectable.doWrite()
+            elif (
+                event == poll_in
+                and cls in tcp_types
+                and getattr(selectable.protocol, QUIET_READS, False)
+            ):
+                quiet_read(selectable, fd, event)
             else:
                 callWithLogger(selectable, twisted_step, selectable, fd, event)  # type: ignore[no-untyped-call]
 
     return iterate
+
+
+def _steps_like_epoll(reactor: Any) -> bool:
+    """``reactor`` is Twisted's epoll reactor, stepped by EPollReactor.doIteration itself."""
+    try:
+        from twisted.internet.epollreactor import EPollReactor  # noqa: PLC0415 - Linux only
+    except ImportError:  # pragma: no cover - not Linux
+        return False
+    # A subclass may step its own way (the virtual clock).
+    return isinstance(reactor, EPollReactor) and (
+        type(reactor).doIteration is EPollReactor.doIteration
+    )
+
+
+def _quiet_reader(reactor: Any) -> Callable[[Any, int, int], None]:
+    """A read event of a connection whose protocol declares :data:`QUIET_READS`.
+
+    ``doRead`` runs outside Twisted's logging context; what may log runs in
+    it, as in Twisted's step: an error raised by ``doRead`` (logged, then the
+    connection is closed with it) and the end of the connection.
+    """
+    from twisted.python.failure import Failure  # noqa: PLC0415
+    from twisted.python.log import callWithLogger, err  # noqa: PLC0415
+
+    twisted_step = reactor._doReadOrWrite
+    disconnect = reactor._disconnectSelectable
+
+    def read_failed(selectable: Any, failure: Failure) -> None:
+        err(failure)  # type: ignore[no-untyped-call]
+        disconnect(selectable, failure.value, False)  # what Twisted's step does
+
+    def quiet_read(selectable: Any, fd: int, event: int) -> None:
+        if selectable.fileno() == -1:  # closed under the reactor: Twisted's step reports it
+            callWithLogger(selectable, twisted_step, selectable, fd, event)  # type: ignore[no-untyped-call]
+            return
+        try:
+            why = selectable.doRead()
+        except BaseException:
+            failure = Failure()  # type: ignore[no-untyped-call]
+            callWithLogger(selectable, read_failed, selectable, failure)  # type: ignore[no-untyped-call]
+            return
+        if why:
+            callWithLogger(selectable, disconnect, selectable, why, True)  # type: ignore[no-untyped-call]
+
+    return quiet_read
 
 
 class ClassicDescriptor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import EllipsisType
 from typing import Any
 
 from twisted.internet.error import ConnectionDone
@@ -48,7 +49,7 @@ class LineOnlyReceiverTransport(GreenTransportBase):
         transportBufferSize: as for :class:`GreenTransportBase`.
         max_length: the longest line accepted (bytes, delimiter excluded).
         delimiter: the line delimiter (default ``b"\\r\\n"``).
-        read_high_water, half_close: as for :class:`GreenTransportBase`.
+        read_high_water, half_close, notsent_lowat: as for :class:`GreenTransportBase`.
     """
 
     protocol_class = LineOnlyReceiver
@@ -61,9 +62,13 @@ class LineOnlyReceiverTransport(GreenTransportBase):
         delimiter: bytes | None = None,
         read_high_water: int | None = None,
         half_close: bool | None = None,
+        notsent_lowat: int | EllipsisType | None = ...,
     ) -> None:
         super().__init__(
-            transportBufferSize, read_high_water=read_high_water, half_close=half_close
+            transportBufferSize,
+            read_high_water=read_high_water,
+            half_close=half_close,
+            notsent_lowat=notsent_lowat,
         )
         self._max_length = max_length
         self._delimiter = delimiter

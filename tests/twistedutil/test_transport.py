@@ -1,6 +1,9 @@
 """GreenTransport and UnbufferedTransport on real loopback connections."""
 
+import fcntl
 import socket
+import struct
+import sys
 
 import pytest
 from twisted.internet.error import (
@@ -573,3 +576,92 @@ def test_bad_buffer_sizes_are_refused_naming_the_argument(real_reactor, kwargs, 
     """Buffer sizes are ints >= 1; anything else is refused when the transport is made."""
     with pytest.raises(error, match=rf"{name} must be an int >= 1"):
         GreenTransport(**kwargs)
+
+
+# -- the kernel's buffer of unsent data ---------------------------------------------
+
+needs_notsent_lowat = pytest.mark.skipif(
+    not hasattr(socket, "TCP_NOTSENT_LOWAT"), reason="the platform has no TCP_NOTSENT_LOWAT"
+)
+SIOCOUTQNSD = 0x894B  # Linux: bytes written on a TCP socket and not sent yet
+
+
+def unsent_limit(conn):
+    return conn.transport.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT)
+
+
+@needs_notsent_lowat
+def test_tcp_connections_bound_the_kernels_unsent_data(echo_server):
+    """Both ends of a TCP green connection let the kernel hold at most 128 KiB unsent."""
+    conn = connect(echo_server)
+    conn.write(b"x")
+    assert conn.read(1) == b"x"
+    assert unsent_limit(conn) == 128 * 1024
+    assert unsent_limit(echo_server.transports[0]) == 128 * 1024
+    conn.loseConnection()
+
+
+@needs_notsent_lowat
+def test_notsent_lowat_argument_sets_the_bound(echo_server):
+    """notsent_lowat=N sets the socket's TCP_NOTSENT_LOWAT to N."""
+    conn = connect(echo_server, GreenTransport, notsent_lowat=4096)
+    assert unsent_limit(conn) == 4096
+    conn.loseConnection()
+
+
+@needs_notsent_lowat
+def test_notsent_lowat_none_leaves_the_kernels_default(echo_server):
+    """notsent_lowat=None leaves the socket as the kernel made it."""
+    with socket.socket() as plain:
+        default = plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT)
+    conn = connect(echo_server, GreenTransport, notsent_lowat=None)
+    assert unsent_limit(conn) == default
+    conn.loseConnection()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIOCOUTQNSD is Linux's")
+def test_writer_facing_a_reader_that_does_not_read_leaves_little_unsent_in_kernel(serve):
+    """Past notsent_lowat, written data waits in the transport, not in the kernel."""
+    server = serve(never_reads)
+    conn = connect(server, GreenTransport, notsent_lowat=16384)
+    conn.write(MORE_THAN_THE_SOCKET_TAKES, wait=False)
+    assert conn.statistics().writing_paused
+    for _ in range(5):
+        eventlib.sleep(0.01)  # Twisted's doWrite gets its turns; the bound holds at every one
+        unsent = struct.unpack("i", fcntl.ioctl(conn.transport.socket, SIOCOUTQNSD, b"\0" * 4))
+        assert unsent[0] <= 16384 + 65536  # the bound, overshot by at most one segment
+    conn.abortConnection()
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        ("128k", TypeError, "notsent_lowat must be None or an int >= 0"),
+        (-1, ValueError, "notsent_lowat must be None .no limit. or an int >= 0"),
+        (2**31, ValueError, "notsent_lowat must be at most 2147483647"),
+    ],
+)
+def test_bad_notsent_lowat_is_refused_naming_the_argument(real_reactor, value, error, message):
+    """notsent_lowat is None or an int from 0 to 2**31 - 1; anything else is refused at once."""
+    with pytest.raises(error, match=message):
+        GreenTransport(notsent_lowat=value)
+
+
+def test_subclass_with_bad_notsent_lowat_fails_at_class_creation():
+    """A subclass's notsent_lowat class attribute is checked when the class is made."""
+    with pytest.raises(ValueError, match=r"Eager\.notsent_lowat must be None \(no limit\)"):
+
+        class Eager(GreenTransport):
+            notsent_lowat = -5
+
+
+@needs_notsent_lowat
+def test_subclass_notsent_lowat_is_its_connections_bound(echo_server):
+    """A subclass's notsent_lowat class attribute sets its connections' bound."""
+
+    class Small(GreenTransport):
+        notsent_lowat = 8192
+
+    conn = connect(echo_server, Small)
+    assert unsent_limit(conn) == 8192
+    conn.loseConnection()
