@@ -14,11 +14,14 @@ host[:port];params``; From/To/Contact as name-addr or addr-spec with balanced
 quotes; numbers in their ranges (RFC 4475's torture messages are the test).
 
 The parser is on every call's path, so the usual message takes shortcuts that
-cannot change an answer (tests/sip/test_sip_message_fast_paths.py): CRLF
+cannot change an answer (tests/sip/test_sip_message_fast_paths.py): a valid
+request of the usual shape (CRLF lines, names seen before, none twice) has
+its fields read from a dictionary of its headers; any other message goes
+through the rule-by-rule parser, which names what is wrong. There, CRLF
 header lines with names seen before are split in one loop, anything else is
-read line by line; one pass over the headers fills the fields and checks the
-values; From, To, Via and Contact verdicts are remembered for the values seen
-before but for their ``;tag`` or ``;branch``.
+read line by line, and one pass over the headers fills the fields and checks
+the values. From, To, Via and Contact verdicts are remembered for the values
+seen before but for their ``;tag`` or ``;branch``.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class Request:
         "cseq",
         "cseq_method",
         "endpoint",
+        "fields",
         "from_",
         "headers",
         "method",
@@ -127,6 +131,8 @@ class Request:
         self.method = method
         self.uri = uri
         self.headers = headers
+        self.fields: dict[bytes, bytes] | None = None
+        """The headers by name when no name repeats (set by the parser), else None."""
         self.body = b""
         self.vias: list[bytes] = []
         self.record_routes: list[bytes] = []
@@ -156,6 +162,9 @@ class Request:
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header ``name`` (lower case, long form), or None."""
+        fields = self.fields
+        if fields is not None:
+            return fields.get(name)
         for key, value in self.headers:
             if key == name:
                 return value
@@ -280,8 +289,9 @@ def _parse_header_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
             if not _TOKEN.fullmatch(long):
                 raise ParseError("header name is not a token")
             long = _COMPACT.get(long, long)
-            if len(names) < _NAMES_LIMIT:
-                names[name] = long
+            if len(names) >= _NAMES_LIMIT:
+                names.clear()  # peers choose the names: start again rather than learn no more
+            names[name] = long
         headers.append((long, line[colon + 1 :].strip()))
     return headers
 
@@ -317,6 +327,101 @@ def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Re
         ParseError: the message is malformed or too big; ``.request`` is the
             request parsed so far when a response can still be addressed.
     """
+    request = _usual_request(data, max_size)
+    return request if request is not None else _parse_any(data, max_size)
+
+
+def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR0911 - None per check
+    """``data`` parsed if it is a valid request of the usual shape, else None.
+
+    The usual shape: CRLF lines, header names seen before, no name twice
+    (so the fields are dictionary reads), every value the UAS reads valid.
+    Anything else, good or bad, is left to :func:`_parse_any`, which names
+    what is wrong; for a message this returns, both give the same request.
+    """
+    if len(data) > max_size:
+        return None
+    head, separator, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    crlfs = len(lines) - 1
+    if not separator or head.count(b"\r") != crlfs or head.count(b"\n") != crlfs:
+        return None  # a bare CR or LF
+    first = lines[0]
+    match = _REQUEST_LINE.fullmatch(first)
+    if match is None or not first.isascii():
+        return None
+    headers = _known_headers(lines)
+    if headers is None:
+        return None
+    fields = dict(headers)
+    if len(fields) != len(headers):
+        return None
+    request = Request(match[1], match[2], headers)
+    request.fields = fields
+    if not _read_fields(request, fields) or _URI.fullmatch(request.uri) is None:
+        return None
+    length = fields.get(b"content-length")
+    if length is not None:
+        if not length.isdigit() or len(length) > _MAX_DIGITS or int(length) > len(body):
+            return None
+        body = body[: int(length)]
+    if _has_headers(request.uri):
+        return None
+    request.body = body
+    return request
+
+
+def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
+    """The headers of ``lines`` after the start line, or None if a name was not seen
+    before (it is checked line by line) or a line has no colon."""
+    names = _NAMES
+    headers = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        long = names.get(name)
+        if long is None or not colon:
+            return None
+        headers.append((long, value.strip()))
+    return headers
+
+
+def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
+    """:func:`_read_request` for headers that are all different: fill the fields and say
+    whether every check passed (each header at most once, so no count is needed)."""
+    via = fields.get(b"via")
+    from_ = request.from_ = fields.get(b"from")
+    to = request.to = fields.get(b"to")
+    call_id = request.call_id = fields.get(b"call-id")
+    cseq = fields.get(b"cseq")
+    if via is None or from_ is None or to is None or not call_id or cseq is None:
+        return False
+    request.vias.append(via)
+    route = fields.get(b"record-route")
+    if route is not None:
+        request.record_routes.append(route)
+    _read_cseq(request, cseq)
+    if request.cseq_method != request.method:  # also when CSeq was bad (b"")
+        return False
+    remembered = _remembered
+    if (
+        remembered(_via_problem, via, b";branch=")
+        or remembered(_one_address_problem, from_, b";tag=")
+        or remembered(_one_address_problem, to, b";tag=")
+        or _CALL_ID.fullmatch(call_id) is None
+    ):
+        return False
+    contact = fields.get(b"contact")
+    if contact is not None and remembered(_contacts_problem, contact, b""):
+        return False
+    max_forwards = fields.get(b"max-forwards")
+    if max_forwards is not None and _max_forwards_problem(max_forwards):
+        return False
+    date = fields.get(b"date")
+    return date is None or not _date_problem(date)
+
+
+def _parse_any(data: bytes, max_size: int) -> Request | Response | None:
+    """:func:`parse_message` for any message: checks each rule in turn, names what is wrong."""
     size = len(data)
     if data[:1] in b"\r\n":  # CRLFs before a start line are skipped (RFC 3261 §7.5)
         data = data.lstrip(b"\r\n")
@@ -501,8 +606,12 @@ def _date_problem(value: bytes) -> str:
 
 def _has_headers(uri: bytes) -> bool:
     """Whether a sip: or sips: URI has a ``?headers`` part (a ``?`` after the host)."""
+    # find() and not `in`: on bytes, `in` first tries its operand as an integer, and the
+    # TypeError it raises and clears costs more than the search (every request comes here).
     return (
-        b"?" in uri and uri[:4].lower() in (b"sip:", b"sips") and b"?" in uri[uri.rfind(b"@") + 1 :]
+        uri.find(b"?") >= 0
+        and uri[:4].lower() in (b"sip:", b"sips")
+        and uri.find(b"?", uri.rfind(b"@") + 1) >= 0
     )
 
 
