@@ -89,6 +89,7 @@ _SINGLE = frozenset((b"call-id", b"cseq", b"from", b"to", b"content-length", b"m
 _STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
 _TOKEN_BYTES = bytes(byte for byte in range(256) if _TOKEN.fullmatch(bytes((byte,))))
+_CSEQ_DIGITS = 10
 _CSEQ = re.compile(rb"\s*+([0-9]{1,10})\s++([" + _TOKEN_CHARS + rb"]++)\s*+")
 # Header names as sent (before the colon) -> lower case long form; each was checked to be
 # a token (bounded: peers choose the names).
@@ -347,8 +348,11 @@ def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR09
     if not separator or head.count(b"\r") != crlfs or head.count(b"\n") != crlfs:
         return None  # a bare CR or LF
     first = lines[0]
-    match = _REQUEST_LINE.fullmatch(first)
-    if match is None or not first.isascii():
+    start = first.split(b" ")  # what _REQUEST_LINE reads, for the usual methods
+    if len(start) != 3 or start[0] not in _USUAL_METHODS or start[2] != b"SIP/2.0":
+        return None
+    uri = start[1]
+    if not first.isascii() or not _good_uri(uri):
         return None
     headers = _known_headers(lines)
     if headers is None:
@@ -356,19 +360,35 @@ def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR09
     fields = dict(headers)
     if len(fields) != len(headers):
         return None
-    request = Request(match[1], match[2], headers)
+    request = Request(start[0], uri, headers)
     request.fields = fields
-    if not _read_fields(request, fields) or _URI.fullmatch(request.uri) is None:
+    if not _read_fields(request, fields):
         return None
     length = fields.get(b"content-length")
     if length is not None:
         if not length.isdigit() or len(length) > _MAX_DIGITS or int(length) > len(body):
             return None
         body = body[: int(length)]
-    if _has_headers(request.uri):
-        return None
     request.body = body
     return request
+
+
+def _good_uri(uri: bytes) -> bool:
+    """Whether ``uri`` is a bare URI without headers, remembered: most requests reuse a few."""
+    if uri in _GOOD_URIS:
+        return True
+    if _URI.fullmatch(uri) is None or _has_headers(uri):
+        return False
+    if len(_GOOD_URIS) >= _GOOD_URIS_LIMIT:
+        _GOOD_URIS.clear()  # peers choose the URIs: keep it bounded
+    _GOOD_URIS.add(uri)
+    return True
+
+
+_MAX_FORWARDS_VALUES = frozenset(b"%d" % hops for hops in range(256))
+_GOOD_URIS: set[bytes] = set()
+_GOOD_URIS_LIMIT = 1024
+_USUAL_METHODS = frozenset((b"INVITE", b"ACK", b"BYE", b"CANCEL", b"OPTIONS"))
 
 
 def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
@@ -385,7 +405,7 @@ def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
     return headers
 
 
-def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
+def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:  # noqa: PLR0911
     """:func:`_read_request` for headers that are all different: fill the fields and say
     whether every check passed (each header at most once, so no count is needed)."""
     via = fields.get(b"via")
@@ -399,9 +419,14 @@ def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
     route = fields.get(b"record-route")
     if route is not None:
         request.record_routes.append(route)
-    _read_cseq(request, cseq)
-    if request.cseq_method != request.method:  # also when CSeq was bad (b"")
+    # "<number> <method>" as _CSEQ reads it, for the usual single space.
+    number, _, method = cseq.partition(b" ")
+    if method != request.method or not number.isdigit() or len(number) > _CSEQ_DIGITS:
         return False
+    request.cseq = int(number)
+    if request.cseq >= 1 << 31:  # RFC 3261 §8.1.1.5
+        return False
+    request.cseq_method = method
     remembered = _remembered
     if (
         remembered(_via_problem, via, b";branch=")
@@ -414,8 +439,8 @@ def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
     if contact is not None and remembered(_contacts_problem, contact, b""):
         return False
     max_forwards = fields.get(b"max-forwards")
-    if max_forwards is not None and _max_forwards_problem(max_forwards):
-        return False
+    if max_forwards is not None and max_forwards not in _MAX_FORWARDS_VALUES:
+        return False  # (when not in its usual form "0".."255": the careful path decides)
     date = fields.get(b"date")
     return date is None or not _date_problem(date)
 
@@ -640,7 +665,7 @@ def _remembered(check: Callable[[bytes], str], value: bytes, varying: bytes) -> 
     sends the whole value to ``check``, which names what is wrong with it.
     """
     rest, param, token = value.rpartition(varying) if varying else (value, b"", b"")
-    if not param or not token or token.translate(None, _TOKEN_BYTES):  # not a token
+    if not param or not token or (not token.isalnum() and token.translate(None, _TOKEN_BYTES)):
         rest = value
     key = (check, rest)
     problem = _VERDICTS.get(key)

@@ -198,6 +198,14 @@ _ODD_LINES = [
     "i: other@h",
     "CSeq: 2 BYE",
     "CSeq: 99999999999 INVITE",
+    "CSeq: 2147483648 INVITE",
+    "CSeq: 2147483647 INVITE",
+    "CSeq: 1  INVITE",
+    "CSeq: 01 INVITE",
+    "CSeq: 1 invite",
+    "Max-Forwards: 070",
+    "Max-Forwards: 0",
+    "Max-Forwards: -1",
     "Contact: *",
     'Contact: "A, B" <sip:a@b>, <sip:c@d>',
     "Contact: <sip:a@b",
@@ -227,6 +235,10 @@ _REQUEST_LINES = [
     "INVITE sip:a@b SIP/3.0",
     "INVITE  sip:a@b SIP/2.0",
     "INVITE sip:a\n@b SIP/2.0",
+    "OPTIONS sip:a@b SIP/2.0",
+    "FOO sip:a@b SIP/2.0",
+    "INVITE sip:a@b;transport=udp?x SIP/2.0",
+    "INVITE sip:a@b SIP/2.0 ",
     "SIP/2.0 200 OK",
 ]
 
@@ -235,10 +247,15 @@ _REQUEST_LINES = [
 def requests(draw: st.DrawFn) -> tuple[bytes, int]:
     """sipp's INVITE with lines dropped, added, swapped or bent; and a size limit."""
     lines = draw(st.permutations(_SIPP_LINES)) if draw(st.booleans()) else list(_SIPP_LINES)
-    lines = [line for line in lines if draw(st.integers(0, 9))]  # drop about one in ten
+    lines = [line for line in lines if draw(st.integers(0, 29))]  # drop about one in 30
     for _ in range(draw(st.integers(0, 3))):
         odd = draw(st.sampled_from(_ODD_LINES)).replace("%d", str(draw(st.integers(0, 10**6))))
-        lines.insert(draw(st.integers(0, len(lines))), odd)
+        name = odd.partition(":")[0]
+        same = [i for i, line in enumerate(lines) if line.startswith(name + ":")]
+        if same and draw(st.booleans()):  # in place of the line with its name
+            lines[same[0]] = odd
+        else:
+            lines.insert(draw(st.integers(0, len(lines))), odd)
     first = draw(st.sampled_from(_REQUEST_LINES)) if draw(st.integers(0, 4)) == 0 else ""
     first = first or _REQUEST_LINES[0]
     ending = draw(st.sampled_from(["\r\n\r\n", "\r\n\r\n", "\n\n", "\r\n", "\r\n\r\n\r\n"]))
