@@ -16,7 +16,8 @@ quotes; numbers in their ranges (RFC 4475's torture messages are the test).
 The parser is on every call's path, so the usual message takes shortcuts that
 cannot change an answer (tests/sip/test_sip_message_fast_paths.py): a valid
 request of the usual shape (CRLF lines, names seen before, none twice) has
-its fields read from a dictionary of its headers; any other message goes
+its fields read from a dictionary of its headers, and the split of each
+line is remembered (most repeat from call to call); any other message goes
 through the rule-by-rule parser, which names what is wrong. There, CRLF
 header lines with names seen before are split in one loop, anything else is
 read line by line, and one pass over the headers fills the fields and checks
@@ -393,16 +394,33 @@ _USUAL_METHODS = frozenset((b"INVITE", b"ACK", b"BYE", b"CANCEL", b"OPTIONS"))
 
 def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
     """The headers of ``lines`` after the start line, or None if a name was not seen
-    before (it is checked line by line) or a line has no colon."""
-    names = _NAMES
+    before (it is checked line by line) or a line has no colon.
+
+    Most lines repeat from one call to the next ("CSeq: 1 INVITE", "Max-Forwards: 70"):
+    each line's (name, value) is remembered, bounded.
+    """
+    names, seen = _NAMES, _LINES
     headers = []
     for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        long = names.get(name)
-        if long is None or not colon:
-            return None
-        headers.append((long, value.strip()))
+        header = seen.get(line)
+        if header is None:
+            name, colon, value = line.partition(b":")
+            long = names.get(name)
+            if long is None or not colon:
+                return None
+            header = (long, value.strip())
+            if len(line) <= _LINE_REMEMBERED:
+                if len(seen) >= _LINES_LIMIT:
+                    seen.clear()  # peers choose the lines: keep it bounded
+                seen[line] = header
+        headers.append(header)
     return headers
+
+
+_LINES: dict[bytes, tuple[bytes, bytes]] = {}
+_LINES_LIMIT = 512
+_LINE_REMEMBERED = 200
+"""Longer lines are not remembered (the memory stays within 512 short lines)."""
 
 
 def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:  # noqa: PLR0911

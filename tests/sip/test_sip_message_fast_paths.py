@@ -81,6 +81,17 @@ def test_header_names_remembered_are_bounded():
     assert len(message._NAMES) <= message._NAMES_LIMIT
 
 
+def test_remembered_header_lines_are_bounded_in_number_and_length():
+    """Peers choose the lines: at most _LINES_LIMIT are remembered, none longer than
+    _LINE_REMEMBERED bytes."""
+    parse_message(request())  # the names seen once
+    for number in range(message._LINES_LIMIT + 10):
+        parse_message(request(call_id=f"{number}@h"))
+    parse_message(request(extra="Subject: " + "x" * message._LINE_REMEMBERED + "\r\n"))
+    assert len(message._LINES) <= message._LINES_LIMIT
+    assert max(map(len, message._LINES)) <= message._LINE_REMEMBERED
+
+
 def test_header_names_are_learned_after_the_cache_filled():
     """A full name cache starts again: a name seen after it filled is still learned."""
     for number in range(message._NAMES_LIMIT + 1):
