@@ -798,7 +798,11 @@ def build_response(
         to += b";tag=" + to_tag
     from_, call_id, vias = request.from_, request.call_id, request.vias
     if vias and from_ is not None and to is not None and call_id is not None:
-        copied = _COPIED % (b"\r\nVia: ".join(vias), from_, to, call_id)
+        via = vias[0] if len(vias) == 1 else b"\r\nVia: ".join(vias)
+        if request.cseq_method:  # the usual case: one format for all five
+            copied = _COPIED_CSEQ % (via, from_, to, call_id, request.cseq, request.cseq_method)
+        else:
+            copied = _COPIED % (via, from_, to, call_id)
     else:  # a request refused as malformed may lack any of them
         copied = b"".join(
             [b"Via: %s\r\n" % via for via in vias]
@@ -806,13 +810,14 @@ def build_response(
                for name, value in ((b"From", from_), (b"To", to), (b"Call-ID", call_id))
                if value is not None]
         )  # fmt: skip
-    if request.cseq_method:
-        copied += b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method)
+        if request.cseq_method:
+            copied += b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method)
     extra = b"".join([b"%s: %s\r\n" % header for header in headers]) if headers else b""
     return b"%s%s%sContent-Length: %d\r\n\r\n%s" % (status, copied, extra, len(body), body)
 
 
 _COPIED = b"Via: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+_COPIED_CSEQ = _COPIED + b"CSeq: %d %s\r\n"
 _STATUS_LINES = {code: b"SIP/2.0 %d %s\r\n" % (code, text) for code, text in _REASONS.items()}
 
 

@@ -318,3 +318,13 @@ def test_sipp_requests_take_the_dictionary_path(method):
     assert parsed is not None
     assert parsed.fields == dict(parsed.headers)
     assert (parsed.method, parsed.cseq_method, parsed.body) == (method, method, b"v=0\n")
+
+
+def test_response_to_a_request_without_cseq_has_no_cseq_line():
+    """A 400 for a request whose CSeq was bad copies Via, From, To and Call-ID, and no CSeq."""
+    bad = Request(b"OPTIONS", b"sip:a@b", [])
+    bad.vias, bad.from_, bad.to, bad.call_id = [b"SIP/2.0/UDP h"], b"<sip:a@b>", b"<sip:b@c>", b"c"
+    assert build_response(bad, 400, to_tag=b"t") == (
+        b"SIP/2.0 400 Bad Request\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a@b>\r\n"
+        b"To: <sip:b@c>;tag=t\r\nCall-ID: c\r\nContent-Length: 0\r\n\r\n"
+    )
