@@ -281,20 +281,35 @@ def _uri_host(host: str) -> bytes:
 _USUAL_SENT_BY = (b"SIP/2.0/UDP ", b"SIP/2.0/TCP ", b"SIP/2.0/TLS ")
 _USUAL_SENT_BY_LENGTH = 12
 _AFTER_HOST = (b":", b";", b"")
+_PLAIN_HOST = re.compile(rb"[^\s:;\[\]]++")
+_PLAIN_ADDRESSES: set[bytes] = set()
+_PLAIN_ADDRESSES_LIMIT = 1024
 _SENT_BY = re.compile(rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[^\s/]++\s++(\[[^\]]*+\]|[^\s:;]++)")
 
 
 def _same_host(via: bytes, address: bytes) -> bool:
     """Whether the host of the Via value ``via`` is ``address``: the usual
-    ``SIP/2.0/UDP <address>[:port][;...]`` is read without the pattern."""
+    ``SIP/2.0/UDP <IPv4 address or name>[:port][;...]`` is read without the pattern."""
     end = _USUAL_SENT_BY_LENGTH + len(address)
     if (
         via.startswith(_USUAL_SENT_BY)
         and via.startswith(address, _USUAL_SENT_BY_LENGTH)
         and via[end : end + 1] in _AFTER_HOST
+        and (address in _PLAIN_ADDRESSES or _is_plain(address))
     ):
         return True
     return _same_host_by_pattern(via, address)
+
+
+def _is_plain(address: bytes) -> bool:
+    """Whether ``address`` is a host the pattern reads whole (no IPv6 colons, brackets,
+    ``;`` or white space); remembered (bounded) when it is."""
+    if _PLAIN_HOST.fullmatch(address) is None:
+        return False
+    if len(_PLAIN_ADDRESSES) >= _PLAIN_ADDRESSES_LIMIT:
+        _PLAIN_ADDRESSES.clear()  # peers choose the addresses: keep it bounded
+    _PLAIN_ADDRESSES.add(address)
+    return True
 
 
 def _same_host_by_pattern(via: bytes, address: bytes) -> bool:
