@@ -45,7 +45,7 @@ def refusal(request: Request) -> Refusal | None:
         return 416, ()
     if method == b"CANCEL":
         return None
-    require, accept, content_type = _read_headers(request.headers)
+    require, accept, content_type = _read_headers(request)
     if require:
         unsupported = [tag for tag in _items(require) if tag not in SUPPORTED]
         if unsupported:
@@ -55,14 +55,22 @@ def refusal(request: Request) -> Refusal | None:
     return None
 
 
-def _read_headers(
-    headers: list[tuple[bytes, bytes]],
-) -> tuple[list[bytes], list[bytes], bytes | None]:
-    """Require and Accept values and the first Content-Type, in one pass over ``headers``."""
+def _read_headers(request: Request) -> tuple[list[bytes], list[bytes], bytes | None]:
+    """Require and Accept values and the first Content-Type: from the request's fields when
+    no header name repeats, else in one pass over its headers."""
+    fields = request.fields
+    if fields is not None:
+        require_value = fields.get(b"require")
+        accept_value = fields.get(b"accept")
+        return (
+            [] if require_value is None else [require_value],
+            [] if accept_value is None else [accept_value],
+            fields.get(b"content-type"),
+        )
     require: list[bytes] = []
     accept: list[bytes] = []
     content_type: bytes | None = None
-    for name, value in headers:
+    for name, value in request.headers:
         if name == b"require":
             require.append(value)
         elif name == b"accept":

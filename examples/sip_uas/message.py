@@ -14,11 +14,15 @@ host[:port];params``; From/To/Contact as name-addr or addr-spec with balanced
 quotes; numbers in their ranges (RFC 4475's torture messages are the test).
 
 The parser is on every call's path, so the usual message takes shortcuts that
-cannot change an answer (tests/sip/test_sip_message_fast_paths.py): CRLF
+cannot change an answer (tests/sip/test_sip_message_fast_paths.py): a valid
+request of the usual shape (CRLF lines, names seen before, none twice) has
+its fields read from a dictionary of its headers, and the split of each
+line is remembered (most repeat from call to call); any other message goes
+through the rule-by-rule parser, which names what is wrong. There, CRLF
 header lines with names seen before are split in one loop, anything else is
-read line by line; one pass over the headers fills the fields and checks the
-values; From, To, Via and Contact verdicts are remembered for the values seen
-before but for their ``;tag`` or ``;branch``.
+read line by line, and one pass over the headers fills the fields and checks
+the values. From, To, Via and Contact verdicts are remembered for the values
+seen before but for their ``;tag`` or ``;branch``.
 """
 
 from __future__ import annotations
@@ -86,6 +90,7 @@ _SINGLE = frozenset((b"call-id", b"cseq", b"from", b"to", b"content-length", b"m
 _STATUS_LINE = re.compile(rb"SIP/2\.0 ([1-6][0-9][0-9])(?: (.*))?")
 _TOKEN = re.compile(rb"[A-Za-z0-9.!%*_+`'~-]+")
 _TOKEN_BYTES = bytes(byte for byte in range(256) if _TOKEN.fullmatch(bytes((byte,))))
+_CSEQ_DIGITS = 10
 _CSEQ = re.compile(rb"\s*+([0-9]{1,10})\s++([" + _TOKEN_CHARS + rb"]++)\s*+")
 # Header names as sent (before the colon) -> lower case long form; each was checked to be
 # a token (bounded: peers choose the names).
@@ -113,6 +118,7 @@ class Request:
         "cseq",
         "cseq_method",
         "endpoint",
+        "fields",
         "from_",
         "headers",
         "method",
@@ -127,6 +133,8 @@ class Request:
         self.method = method
         self.uri = uri
         self.headers = headers
+        self.fields: dict[bytes, bytes] | None = None
+        """The headers by name when no name repeats (set by the parser), else None."""
         self.body = b""
         self.vias: list[bytes] = []
         self.record_routes: list[bytes] = []
@@ -156,6 +164,9 @@ class Request:
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header ``name`` (lower case, long form), or None."""
+        fields = self.fields
+        if fields is not None:
+            return fields.get(name)
         for key, value in self.headers:
             if key == name:
                 return value
@@ -280,8 +291,9 @@ def _parse_header_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
             if not _TOKEN.fullmatch(long):
                 raise ParseError("header name is not a token")
             long = _COMPACT.get(long, long)
-            if len(names) < _NAMES_LIMIT:
-                names[name] = long
+            if len(names) >= _NAMES_LIMIT:
+                names.clear()  # peers choose the names: start again rather than learn no more
+            names[name] = long
         headers.append((long, line[colon + 1 :].strip()))
     return headers
 
@@ -317,6 +329,142 @@ def parse_message(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> Request | Re
         ParseError: the message is malformed or too big; ``.request`` is the
             request parsed so far when a response can still be addressed.
     """
+    request = _usual_request(data, max_size)
+    return request if request is not None else _parse_any(data, max_size)
+
+
+def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR0911 - None per check
+    """``data`` parsed if it is a valid request of the usual shape, else None.
+
+    The usual shape: CRLF lines, header names seen before, no name twice
+    (so the fields are dictionary reads), every value the UAS reads valid.
+    Anything else, good or bad, is left to :func:`_parse_any`, which names
+    what is wrong; for a message this returns, both give the same request.
+    """
+    if len(data) > max_size:
+        return None
+    head, separator, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    crlfs = len(lines) - 1
+    if not separator or head.count(b"\r") != crlfs or head.count(b"\n") != crlfs:
+        return None  # a bare CR or LF
+    first = lines[0]
+    start = first.split(b" ")  # what _REQUEST_LINE reads, for the usual methods
+    if len(start) != 3 or start[0] not in _USUAL_METHODS or start[2] != b"SIP/2.0":
+        return None
+    uri = start[1]
+    if not first.isascii() or not _good_uri(uri):
+        return None
+    headers = _known_headers(lines)
+    if headers is None:
+        return None
+    fields = dict(headers)
+    if len(fields) != len(headers):
+        return None
+    request = Request(start[0], uri, headers)
+    request.fields = fields
+    if not _read_fields(request, fields):
+        return None
+    length = fields.get(b"content-length")
+    if length is not None:
+        if not length.isdigit() or len(length) > _MAX_DIGITS or int(length) > len(body):
+            return None
+        body = body[: int(length)]
+    request.body = body
+    return request
+
+
+def _good_uri(uri: bytes) -> bool:
+    """Whether ``uri`` is a bare URI without headers, remembered: most requests reuse a few."""
+    if uri in _GOOD_URIS:
+        return True
+    if _URI.fullmatch(uri) is None or _has_headers(uri):
+        return False
+    if len(_GOOD_URIS) >= _GOOD_URIS_LIMIT:
+        _GOOD_URIS.clear()  # peers choose the URIs: keep it bounded
+    _GOOD_URIS.add(uri)
+    return True
+
+
+_MAX_FORWARDS_VALUES = frozenset(b"%d" % hops for hops in range(256))
+_GOOD_URIS: set[bytes] = set()
+_GOOD_URIS_LIMIT = 1024
+_USUAL_METHODS = frozenset((b"INVITE", b"ACK", b"BYE", b"CANCEL", b"OPTIONS"))
+
+
+def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
+    """The headers of ``lines`` after the start line, or None if a name was not seen
+    before (it is checked line by line) or a line has no colon.
+
+    Most lines repeat from one call to the next ("CSeq: 1 INVITE", "Max-Forwards: 70"):
+    each line's (name, value) is remembered, bounded.
+    """
+    names, seen = _NAMES, _LINES
+    headers = []
+    for line in lines[1:]:
+        header = seen.get(line)
+        if header is None:
+            name, colon, value = line.partition(b":")
+            long = names.get(name)
+            if long is None or not colon:
+                return None
+            header = (long, value.strip())
+            if len(line) <= _LINE_REMEMBERED:
+                if len(seen) >= _LINES_LIMIT:
+                    seen.clear()  # peers choose the lines: keep it bounded
+                seen[line] = header
+        headers.append(header)
+    return headers
+
+
+_LINES: dict[bytes, tuple[bytes, bytes]] = {}
+_LINES_LIMIT = 512
+_LINE_REMEMBERED = 200
+"""Longer lines are not remembered (the memory stays within 512 short lines)."""
+
+
+def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:  # noqa: PLR0911
+    """:func:`_read_request` for headers that are all different: fill the fields and say
+    whether every check passed (each header at most once, so no count is needed)."""
+    via = fields.get(b"via")
+    from_ = request.from_ = fields.get(b"from")
+    to = request.to = fields.get(b"to")
+    call_id = request.call_id = fields.get(b"call-id")
+    cseq = fields.get(b"cseq")
+    if via is None or from_ is None or to is None or not call_id or cseq is None:
+        return False
+    request.vias.append(via)
+    route = fields.get(b"record-route")
+    if route is not None:
+        request.record_routes.append(route)
+    # "<number> <method>" as _CSEQ reads it, for the usual single space.
+    number, _, method = cseq.partition(b" ")
+    if method != request.method or not number.isdigit() or len(number) > _CSEQ_DIGITS:
+        return False
+    request.cseq = int(number)
+    if request.cseq >= 1 << 31:  # RFC 3261 §8.1.1.5
+        return False
+    request.cseq_method = method
+    remembered = _remembered
+    if (
+        remembered(_via_problem, via, b";branch=")
+        or remembered(_one_address_problem, from_, b";tag=")
+        or remembered(_one_address_problem, to, b";tag=")
+        or _CALL_ID.fullmatch(call_id) is None
+    ):
+        return False
+    contact = fields.get(b"contact")
+    if contact is not None and remembered(_contacts_problem, contact, b""):
+        return False
+    max_forwards = fields.get(b"max-forwards")
+    if max_forwards is not None and max_forwards not in _MAX_FORWARDS_VALUES:
+        return False  # (when not in its usual form "0".."255": the careful path decides)
+    date = fields.get(b"date")
+    return date is None or not _date_problem(date)
+
+
+def _parse_any(data: bytes, max_size: int) -> Request | Response | None:
+    """:func:`parse_message` for any message: checks each rule in turn, names what is wrong."""
     size = len(data)
     if data[:1] in b"\r\n":  # CRLFs before a start line are skipped (RFC 3261 §7.5)
         data = data.lstrip(b"\r\n")
@@ -501,8 +649,12 @@ def _date_problem(value: bytes) -> str:
 
 def _has_headers(uri: bytes) -> bool:
     """Whether a sip: or sips: URI has a ``?headers`` part (a ``?`` after the host)."""
+    # find() and not `in`: on bytes, `in` first tries its operand as an integer, and the
+    # TypeError it raises and clears costs more than the search (every request comes here).
     return (
-        b"?" in uri and uri[:4].lower() in (b"sip:", b"sips") and b"?" in uri[uri.rfind(b"@") + 1 :]
+        uri.find(b"?") >= 0
+        and uri[:4].lower() in (b"sip:", b"sips")
+        and uri.find(b"?", uri.rfind(b"@") + 1) >= 0
     )
 
 
@@ -531,7 +683,7 @@ def _remembered(check: Callable[[bytes], str], value: bytes, varying: bytes) -> 
     sends the whole value to ``check``, which names what is wrong with it.
     """
     rest, param, token = value.rpartition(varying) if varying else (value, b"", b"")
-    if not param or not token or token.translate(None, _TOKEN_BYTES):  # not a token
+    if not param or not token or (not token.isalnum() and token.translate(None, _TOKEN_BYTES)):
         rest = value
     key = (check, rest)
     problem = _VERDICTS.get(key)
@@ -646,7 +798,11 @@ def build_response(
         to += b";tag=" + to_tag
     from_, call_id, vias = request.from_, request.call_id, request.vias
     if vias and from_ is not None and to is not None and call_id is not None:
-        copied = _COPIED % (b"\r\nVia: ".join(vias), from_, to, call_id)
+        via = vias[0] if len(vias) == 1 else b"\r\nVia: ".join(vias)
+        if request.cseq_method:  # the usual case: one format for all five
+            copied = _COPIED_CSEQ % (via, from_, to, call_id, request.cseq, request.cseq_method)
+        else:
+            copied = _COPIED % (via, from_, to, call_id)
     else:  # a request refused as malformed may lack any of them
         copied = b"".join(
             [b"Via: %s\r\n" % via for via in vias]
@@ -654,13 +810,14 @@ def build_response(
                for name, value in ((b"From", from_), (b"To", to), (b"Call-ID", call_id))
                if value is not None]
         )  # fmt: skip
-    if request.cseq_method:
-        copied += b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method)
+        if request.cseq_method:
+            copied += b"CSeq: %d %s\r\n" % (request.cseq, request.cseq_method)
     extra = b"".join([b"%s: %s\r\n" % header for header in headers]) if headers else b""
     return b"%s%s%sContent-Length: %d\r\n\r\n%s" % (status, copied, extra, len(body), body)
 
 
 _COPIED = b"Via: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+_COPIED_CSEQ = _COPIED + b"CSeq: %d %s\r\n"
 _STATUS_LINES = {code: b"SIP/2.0 %d %s\r\n" % (code, text) for code, text in _REASONS.items()}
 
 

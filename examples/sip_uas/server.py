@@ -278,7 +278,44 @@ def _uri_host(host: str) -> bytes:
     return (f"[{host}]" if ":" in host else host).encode()
 
 
+_USUAL_SENT_BY = (b"SIP/2.0/UDP ", b"SIP/2.0/TCP ", b"SIP/2.0/TLS ")
+_USUAL_SENT_BY_LENGTH = 12
+_AFTER_HOST = (b":", b";", b"")
+_PLAIN_HOST = re.compile(rb"[^\s:;\[\]]++")
+_PLAIN_ADDRESSES: set[bytes] = set()
+_PLAIN_ADDRESSES_LIMIT = 1024
 _SENT_BY = re.compile(rb"\s*+SIP\s*+/\s*+2\.0\s*+/\s*+[^\s/]++\s++(\[[^\]]*+\]|[^\s:;]++)")
+
+
+def _same_host(via: bytes, address: bytes) -> bool:
+    """Whether the host of the Via value ``via`` is ``address``: the usual
+    ``SIP/2.0/UDP <IPv4 address or name>[:port][;...]`` is read without the pattern."""
+    end = _USUAL_SENT_BY_LENGTH + len(address)
+    if (
+        via.startswith(_USUAL_SENT_BY)
+        and via.startswith(address, _USUAL_SENT_BY_LENGTH)
+        and via[end : end + 1] in _AFTER_HOST
+        and (address in _PLAIN_ADDRESSES or _is_plain(address))
+    ):
+        return True
+    return _same_host_by_pattern(via, address)
+
+
+def _is_plain(address: bytes) -> bool:
+    """Whether ``address`` is a host the pattern reads whole (no IPv6 colons, brackets,
+    ``;`` or white space); remembered (bounded) when it is."""
+    if _PLAIN_HOST.fullmatch(address) is None:
+        return False
+    if len(_PLAIN_ADDRESSES) >= _PLAIN_ADDRESSES_LIMIT:
+        _PLAIN_ADDRESSES.clear()  # peers choose the addresses: keep it bounded
+    _PLAIN_ADDRESSES.add(address)
+    return True
+
+
+def _same_host_by_pattern(via: bytes, address: bytes) -> bool:
+    """:func:`_same_host` for any Via value (white space, IPv6 brackets...)."""
+    sent_by = _SENT_BY.match(via)
+    return sent_by is not None and sent_by[1].strip(b"[]") == address
 
 
 def stamp_via(request: Request, host: str, port: int) -> None:
@@ -289,9 +326,8 @@ def stamp_via(request: Request, host: str, port: int) -> None:
     top = request.vias[0]
     first, comma, rest = top.partition(b",")
     address = host.encode()
-    sent_by = _SENT_BY.match(first)
-    same_host = sent_by is not None and sent_by[1].strip(b"[]") == address
-    if same_host and b"rport" not in first:
+    # find() rather than `in`, which on bytes pays for a TypeError (tried as an integer first).
+    if _same_host(first, address) and first.find(b"rport") < 0:
         return  # the common case: nothing to add
     params = first.split(b";")
     stamped = [params[0].rstrip()]

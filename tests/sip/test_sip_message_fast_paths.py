@@ -1,6 +1,8 @@
 """The SIP parser's fast paths give the answers of its careful paths (examples/sip_uas/message.py).
 
-The header scan takes a fast loop for CRLF lines with names seen before and
+A request of the usual shape (CRLF lines, known names, none twice) is read
+with dictionary lookups, anything else by the rule-by-rule parser; the
+header scan takes a fast loop for CRLF lines with names seen before and
 reads anything else line by line; the From, To, Via and Contact checks are
 remembered for values that differ only in their ``;tag`` or ``;branch``. Each
 property below says the shortcut cannot change an answer.
@@ -16,7 +18,13 @@ from hypothesis import strategies as st
 from siphelpers import request
 
 from examples.sip_uas import message
-from examples.sip_uas.message import ParseError, Request, build_response, parse_message
+from examples.sip_uas.message import (
+    ParseError,
+    Request,
+    Response,
+    build_response,
+    parse_message,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,6 +79,25 @@ def test_header_names_remembered_are_bounded():
     for number in range(message._NAMES_LIMIT + 100):
         message._headers(b"X-Name-%d: 1" % number)
     assert len(message._NAMES) <= message._NAMES_LIMIT
+
+
+def test_remembered_header_lines_are_bounded_in_number_and_length():
+    """Peers choose the lines: at most _LINES_LIMIT are remembered, none longer than
+    _LINE_REMEMBERED bytes."""
+    parse_message(request())  # the names seen once
+    for number in range(message._LINES_LIMIT + 10):
+        parse_message(request(call_id=f"{number}@h"))
+    parse_message(request(extra="Subject: " + "x" * message._LINE_REMEMBERED + "\r\n"))
+    assert len(message._LINES) <= message._LINES_LIMIT
+    assert max(map(len, message._LINES)) <= message._LINE_REMEMBERED
+
+
+def test_header_names_are_learned_after_the_cache_filled():
+    """A full name cache starts again: a name seen after it filled is still learned."""
+    for number in range(message._NAMES_LIMIT + 1):
+        message._headers(b"X-Filler-%d: 1" % number)
+    message._headers(b"X-Late: 1")
+    assert message._NAMES[b"X-Late"] == b"x-late"
 
 
 _ADDRESS_PIECES = ["sip:a@b", "<sip:a@b>", '"Al \\" B"', "Al", " ", "<", ">", '"', ",", ";",
@@ -157,3 +184,147 @@ def test_response_copies_every_via_in_order_and_adds_headers_and_body():
     assert b"To: %s;tag=t1" % invite.to in lines
     assert lines[-2:] == [b"Contact: <sip:uas@h>", b"Content-Length: 1"]
     assert body == b"x"
+
+
+_SIPP_LINES = [
+    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-7-1-0",
+    "From: sipp <sip:sipp@127.0.0.1:5061>;tag=7SIPpTag001",
+    "To: service <sip:service@127.0.0.1:5060>",
+    "Call-ID: 7-4242@127.0.0.1",
+    "CSeq: 1 INVITE",
+    "Contact: sip:sipp@127.0.0.1:5061",
+    "Max-Forwards: 70",
+    "Subject: Performance Test",
+    "Content-Type: application/sdp",
+    "Content-Length: 4",
+]
+_ODD_LINES = [
+    "Via: SIP/2.0/UDP proxy;branch=z9hG4bKp",
+    "v: SIP/2.0/TCP [::1]:5060 ;rport",
+    "Via: bad via",
+    "From: <sip:a@b>;tag=1",
+    "To: <sip:b@c>;tag=x y",
+    "t: sip:c@d",
+    "Call-ID: two words",
+    "i: other@h",
+    "CSeq: 2 BYE",
+    "CSeq: 99999999999 INVITE",
+    "CSeq: 2147483648 INVITE",
+    "CSeq: 2147483647 INVITE",
+    "CSeq: 1  INVITE",
+    "CSeq: 01 INVITE",
+    "CSeq: 1 invite",
+    "Max-Forwards: 070",
+    "Max-Forwards: 0",
+    "Max-Forwards: -1",
+    "Contact: *",
+    'Contact: "A, B" <sip:a@b>, <sip:c@d>',
+    "Contact: <sip:a@b",
+    "Max-Forwards: 256",
+    "Date: Sat, 13 Nov 2010 23:29:00 GMT",
+    "Date: yesterday",
+    "Record-Route: <sip:p1;lr>",
+    "Record-Route: <sip:p2;lr>",
+    "Require: 100rel",
+    "Content-Length: 40",
+    "Content-Length: x",
+    "l: 2",
+    "X-Unseen-%d: 1",
+    "NoColon",
+    ": no name",
+    " folded",
+    "Via: a\rb",
+    "To: a\nb",
+    "Subject:\tspaced  ",
+]
+_REQUEST_LINES = [
+    "INVITE sip:service@127.0.0.1:5060 SIP/2.0",
+    "BYE sip:service@127.0.0.1:5060 SIP/2.0",
+    "INVITE <sip:a@b> SIP/2.0",
+    "INVITE sip:a@b?Subject=x SIP/2.0",
+    "INVITE sip:é@b SIP/2.0",
+    "INVITE sip:a@b SIP/3.0",
+    "INVITE  sip:a@b SIP/2.0",
+    "INVITE sip:a\n@b SIP/2.0",
+    "OPTIONS sip:a@b SIP/2.0",
+    "FOO sip:a@b SIP/2.0",
+    "INVITE sip:a@b;transport=udp?x SIP/2.0",
+    "INVITE sip:a@b SIP/2.0 ",
+    "SIP/2.0 200 OK",
+]
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> tuple[bytes, int]:
+    """sipp's INVITE with lines dropped, added, swapped or bent; and a size limit."""
+    lines = draw(st.permutations(_SIPP_LINES)) if draw(st.booleans()) else list(_SIPP_LINES)
+    lines = [line for line in lines if draw(st.integers(0, 29))]  # drop about one in 30
+    for _ in range(draw(st.integers(0, 3))):
+        odd = draw(st.sampled_from(_ODD_LINES)).replace("%d", str(draw(st.integers(0, 10**6))))
+        name = odd.partition(":")[0]
+        same = [i for i, line in enumerate(lines) if line.startswith(name + ":")]
+        if same and draw(st.booleans()):  # in place of the line with its name
+            lines[same[0]] = odd
+        else:
+            lines.insert(draw(st.integers(0, len(lines))), odd)
+    first = draw(st.sampled_from(_REQUEST_LINES)) if draw(st.integers(0, 4)) == 0 else ""
+    first = first or _REQUEST_LINES[0]
+    ending = draw(st.sampled_from(["\r\n\r\n", "\r\n\r\n", "\n\n", "\r\n", "\r\n\r\n\r\n"]))
+    body = draw(st.sampled_from(["v=0\n", "v=0\r\nmore", "", "x"]))
+    lead = draw(st.sampled_from(["", "", "\r\n"]))
+    data = (lead + "\r\n".join([first, *lines]) + ending + body).encode()
+    return data, draw(st.sampled_from([8192, 8192, 300]))
+
+
+def _summary(parse: Callable[[], Request | Response | None]) -> object:
+    """What a parse gives, comparable: the request's fields, or the error and its request."""
+
+    def fields(request: Request | Response | None) -> object:
+        if not isinstance(request, Request):
+            return request if request is None else ("response", request.code, request.headers)
+        return (
+            request.method, request.uri, request.headers, request.body, request.vias,
+            request.record_routes, request.from_, request.to, request.call_id, request.cseq,
+            request.cseq_method, request.to_tag, request.branch,
+        )  # fmt: skip
+
+    try:
+        return fields(parse())
+    except ParseError as exc:
+        return ("error", exc.reason, exc.code, fields(exc.request))
+
+
+@given(requests())
+@example((b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n", 8192))
+@example((b"INVITE sip:a@b SIP/2.0\r\nVia\r\n\r\n", 8192))
+def test_usual_request_parse_gives_the_rule_by_rule_answer(case):
+    """parse_message (dictionary reads for the usual shape) answers as the rule-by-rule parser."""
+    data, limit = case
+    fast = _summary(lambda: parse_message(data, limit))
+    careful = _summary(lambda: message._parse_any(data, limit))
+    assert fast == careful
+
+
+@pytest.mark.parametrize("method", [b"INVITE", b"ACK", b"BYE"])
+def test_sipp_requests_take_the_dictionary_path(method):
+    """sipp's INVITE, ACK and BYE are of the usual shape: read by dictionary, fields set."""
+    invite = (
+        b"\r\n".join(line.encode() for line in _SIPP_LINES).replace(b"INVITE", method)
+        + b"\r\n\r\nv=0\n"
+    )
+    data = method + b" sip:service@127.0.0.1:5060 SIP/2.0\r\n" + invite
+    parse_message(data)  # the header names seen once
+    parsed = message._usual_request(data, message.MAX_MESSAGE_SIZE)
+    assert parsed is not None
+    assert parsed.fields == dict(parsed.headers)
+    assert (parsed.method, parsed.cseq_method, parsed.body) == (method, method, b"v=0\n")
+
+
+def test_response_to_a_request_without_cseq_has_no_cseq_line():
+    """A 400 for a request whose CSeq was bad copies Via, From, To and Call-ID, and no CSeq."""
+    bad = Request(b"OPTIONS", b"sip:a@b", [])
+    bad.vias, bad.from_, bad.to, bad.call_id = [b"SIP/2.0/UDP h"], b"<sip:a@b>", b"<sip:b@c>", b"c"
+    assert build_response(bad, 400, to_tag=b"t") == (
+        b"SIP/2.0 400 Bad Request\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a@b>\r\n"
+        b"To: <sip:b@c>;tag=t\r\nCall-ID: c\r\nContent-Length: 0\r\n\r\n"
+    )

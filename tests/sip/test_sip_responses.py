@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 import structlog
+from hypothesis import example, given
+from hypothesis import strategies as st
 from siphelpers import Recorder, request
 
 import eventlib
 from eventlib.proc import Source
 from examples.sip_uas import SipServer
+from examples.sip_uas import server as server_module
 
 pytestmark = pytest.mark.eventlib(time_limit=60)
 
@@ -282,3 +285,31 @@ def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_
         assert failed["error"] == "RuntimeError('no session today')"
     finally:
         server.stop()
+
+
+_VIA_PIECES = ["SIP/2.0/UDP ", "SIP/2.0/TCP ", "SIP / 2.0 / UDP ", "SIP/2.0/UDP  ", "127.0.0.1",
+               "127.0.0.10", "[::1]", "::1", "h", ":5060", ";branch=z9hG4bK1", ";rport", " ",
+               ";received=1.2.3.4", "\t", "/", ":", ";"]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(_VIA_PIECES), max_size=6).map("".join),
+    st.sampled_from(["127.0.0.1", "::1", "h", "127.0.0", "[::1]", "a;b", "", " h", "h:1"]),
+)
+@example("SIP/2.0/UDP ::1", "::1")
+@example("SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-1-1-0", "127.0.0.1")
+@example("SIP/2.0/UDP 127.0.0.10;branch=z9hG4bK-1-1-0", "127.0.0.1")
+def test_usual_via_host_reading_agrees_with_the_pattern(via, host):
+    """The Via host check's shortcut for the usual shape answers as the full pattern does."""
+    value, address = via.encode(), host.encode()
+    assert server_module._same_host(value, address) == server_module._same_host_by_pattern(
+        value, address
+    )
+
+
+def test_plain_addresses_remembered_are_bounded():
+    """Peers choose the source addresses: the plain-address memory is cleared at its limit."""
+    for number in range(server_module._PLAIN_ADDRESSES_LIMIT + 10):
+        address = b"10.0.%d.%d" % divmod(number, 256)
+        assert server_module._same_host(b"SIP/2.0/UDP " + address + b":5060", address)
+    assert len(server_module._PLAIN_ADDRESSES) <= server_module._PLAIN_ADDRESSES_LIMIT
