@@ -4,6 +4,8 @@ By default the wheel is pure Python. With ``EVENTLIB_COMPILE=1`` in the
 environment of a wheel build, the modules listed in ``eventlib/_build.py``
 are compiled with Cython into extension modules and the wheel is tagged for
 this interpreter and platform; the Python sources still ship beside them.
+The ``.pxd`` files beside some of those modules declare their slotted
+classes as extension types (the sdist carries them; the wheel does not).
 Cython and setuptools (for the C compiler driver) are then build
 requirements, fetched by the build front end; a C compiler and Python's
 headers must be present, and a build that asked to compile fails with the
@@ -96,6 +98,7 @@ class CompiledBuildHook(BuildHookInterface):
         extensions = cythonize(
             extensions,
             build_dir=str(build_dir / "c"),
+            include_path=[str(root)],  # for the .pxd files beside the modules
             nthreads=os.cpu_count() or 1,
             compiler_directives={
                 "language_level": 3,

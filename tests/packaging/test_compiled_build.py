@@ -88,3 +88,29 @@ def test_the_pure_build_leaves_the_wheel_untouched(monkeypatch):
     build_data = {"force_include": {}, "pure_python": True}
     make_hook("wheel").initialize("standard", build_data)
     assert build_data == {"force_include": {}, "pure_python": True}
+
+
+PXD_FILES = sorted((ROOT / "eventlib").rglob("*.pxd"))
+
+
+def declared_classes(pxd):
+    """{class name: declared attribute names} of the `cdef class` blocks in a .pxd file."""
+    classes, current = {}, None
+    for line in pxd.read_text().splitlines():
+        if line.startswith("cdef class "):
+            current = line.removeprefix("cdef class ").split("(")[0].rstrip(":")
+            classes[current] = set()
+        elif current and line.strip().startswith("cdef "):
+            classes[current].add(line.split()[-1])
+    return classes
+
+
+@pytest.mark.parametrize("pxd", PXD_FILES, ids=[p.stem for p in PXD_FILES])
+def test_each_pxd_declares_exactly_its_class_slots(pxd):
+    """A slot added to the Python class must be declared for the compiled build, and no more."""
+    name = ".".join(pxd.relative_to(ROOT).with_suffix("").parts)
+    assert name in COMPILABLE_MODULES, f"{pxd} belongs to a module the build does not compile"
+    module = importlib.import_module(name)
+    for class_name, attributes in declared_classes(pxd).items():
+        cls = getattr(module, class_name)
+        assert set(cls.__dict__["__slots__"]) == attributes, class_name
