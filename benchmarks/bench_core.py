@@ -237,7 +237,7 @@ def report(reports, n, repeat):
         f"bench_core: N={n}, best of {repeat} (spread: worst/best), "
         f"Python {platform.python_version()}"
     )
-    print(f"{'benchmark':<14} {'library':<16} {'µs/op':>8} {'spread':>7}   eventlib/peer")
+    print(f"{'benchmark':<14} {'library':<18} {'µs/op':>8} {'spread':>7}   eventlib/peer")
     for bench in BENCHMARKS:
         for r in reports:
             lib = r["library"]
@@ -246,12 +246,12 @@ def report(reports, n, repeat):
                 shown = "n/a" if rat is None else f"{rat:.2f}"
                 spread = harness.spread(r, bench) or float("nan")
                 print(
-                    f"{bench:<14} {lib:<16} {results[lib][bench]:>8.2f} {spread:>7.2f}   {shown:>6}"
+                    f"{bench:<14} {lib:<18} {results[lib][bench]:>8.2f} {spread:>7.2f}   {shown:>6}"
                 )
             elif "skipped" in r:
-                print(f"{bench:<14} {lib:<16} skipped ({r['skipped']})")
+                print(f"{bench:<14} {lib:<18} skipped ({r['skipped']})")
             else:
-                print(f"{bench:<14} {lib:<16} ERROR: {r['error']}")
+                print(f"{bench:<14} {lib:<18} ERROR: {r['error']}")
     versions = ", ".join(f"{r['library']} {r['version']}" for r in reports if "version" in r)
     print(f"versions: {versions}")
     print("targets: eventlib <= gevent (ratio <= 1.0), within 2x of asyncio+uvloop (<= 2.0)")
@@ -282,9 +282,7 @@ def main(argv=None):
         run_worker(args.worker, args.n, args.repeat)
         return
     libs = harness.select_libraries(parser, args.only, LIBRARIES)
-    # eventlib is measured twice: as checked out, and its optional compiled build (make compiled).
-    twice = {"eventlib": ("eventlib", harness.COMPILED)}
-    libs = tuple(name for lib in libs for name in twice.get(lib, (lib,)))
+    libs = harness.with_compiled(libs)  # and eventlib's optional compiled build (make compiled)
     reports = [spawn_worker(lib, args.n, args.repeat) for lib in libs]
     targets = report(reports, args.n, args.repeat)
     if args.json:

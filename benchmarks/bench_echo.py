@@ -399,17 +399,17 @@ def count_instructions(libs, rounds):
         f", MiB {COUNT_BASE[1]} vs {COUNT_BASE[1] + COUNT_MORE['throughput'][1]}; "
         "lower is better"
     )
-    print(f"{'benchmark':<11} {'library':<16} {'min':>12} {'max':>12} {'unit':<15} /twisted")
+    print(f"{'benchmark':<11} {'library':<18} {'min':>12} {'max':>12} {'unit':<15} /twisted")
     for bench in BENCHMARKS:
         reference = counts.get(REFERENCE, {}).get(bench)
         for lib in libs:
             values = counts[lib][bench]
             if not values:
-                print(f"{bench:<11} {lib:<16} ERROR: a worker failed under valgrind")
+                print(f"{bench:<11} {lib:<18} ERROR: a worker failed under valgrind")
                 continue
             ratio = f"{min(values) / min(reference):.2f}" if reference else "n/a"
             print(
-                f"{bench:<11} {lib:<16} {min(values):>12,.0f} {max(values):>12,.0f} "
+                f"{bench:<11} {lib:<18} {min(values):>12,.0f} {max(values):>12,.0f} "
                 f"{per[bench]:<15} {ratio:>8}"
             )
 
@@ -437,7 +437,7 @@ def report(reports, n, mib, repeat):
         f"Python {platform.python_version()}"
     )
     print(
-        f"{'benchmark':<11} {'library':<16} {'rate':>12} {'unit':<14} {'spread':>6} "
+        f"{'benchmark':<11} {'library':<18} {'rate':>12} {'unit':<14} {'spread':>6} "
         "/twisted  eventlib/lib"
     )
     for bench in BENCHMARKS:
@@ -449,13 +449,13 @@ def report(reports, n, mib, repeat):
                 shown = [("n/a" if x is None else f"{x:.2f}") for x in (vs_twisted, eventlib_vs)]
                 spread = harness.spread(r, bench) or float("nan")
                 print(
-                    f"{bench:<11} {lib:<16} {results[lib][bench]:>12,.1f} {UNITS[bench]:<14} "
+                    f"{bench:<11} {lib:<18} {results[lib][bench]:>12,.1f} {UNITS[bench]:<14} "
                     f"{spread:>6.2f} {shown[0]:>8}  {shown[1]:>12}"
                 )
             elif "skipped" in r:
-                print(f"{bench:<11} {lib:<16} skipped ({r['skipped']})")
+                print(f"{bench:<11} {lib:<18} skipped ({r['skipped']})")
             else:
-                print(f"{bench:<11} {lib:<16} ERROR: {r['error']}")
+                print(f"{bench:<11} {lib:<18} ERROR: {r['error']}")
     versions = ", ".join(f"{r['library']} {r['version']}" for r in reports if "version" in r)
     print(f"versions: {versions}")
     print(f"target: eventlib >= {TARGET}x plain Twisted (higher is better)")
@@ -493,6 +493,7 @@ def main(argv=None):
     if args.instructions:
         count_instructions(libs, args.rounds)
         return
+    libs = harness.with_compiled(libs)  # and eventlib's optional compiled build (make compiled)
     reports = {lib: spawn_worker(lib, args.n, args.mib, args.repeat) for lib in libs}
     for _ in range(args.rounds - 1):
         for lib in libs:

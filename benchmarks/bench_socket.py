@@ -169,7 +169,7 @@ def report(reports, n, repeat):
         f"Python {platform.python_version()}"
     )
     print(
-        f"{'benchmark':<10} {'library':<10} {'µs/rt':>8} {'rt/s':>9} {'spread':>7}   eventlib/peer"
+        f"{'benchmark':<10} {'library':<18} {'µs/rt':>8} {'rt/s':>9} {'spread':>7}   eventlib/peer"
     )
     ratios = []
     for bench, _connections in BENCHMARKS:
@@ -181,15 +181,15 @@ def report(reports, n, repeat):
                 shown = "n/a" if rat is None else f"{rat:.2f}"
                 spread = harness.spread(r, bench) or float("nan")
                 print(
-                    f"{bench:<10} {lib:<10} {micros:>8.2f} {1e6 / micros:>9.0f} {spread:>7.2f}"
+                    f"{bench:<10} {lib:<18} {micros:>8.2f} {1e6 / micros:>9.0f} {spread:>7.2f}"
                     f"   {shown:>6}"
                 )
                 if lib != "eventlib" and rat is not None:
                     ratios.append({"benchmark": bench, "peer": lib, "ratio": rat})
             elif "skipped" in r:
-                print(f"{bench:<10} {lib:<10} skipped ({r['skipped']})")
+                print(f"{bench:<10} {lib:<18} skipped ({r['skipped']})")
             else:
-                print(f"{bench:<10} {lib:<10} ERROR: {r['error']}")
+                print(f"{bench:<10} {lib:<18} ERROR: {r['error']}")
     versions = ", ".join(f"{r['library']} {r['version']}" for r in reports if "version" in r)
     print(f"versions: {versions}")
     return ratios
@@ -209,6 +209,7 @@ def main(argv=None):
         run_worker(args.worker, args.n, args.repeat)
         return
     libs = harness.select_libraries(parser, args.only, LIBRARIES)
+    libs = harness.with_compiled(libs)  # and eventlib's optional compiled build (make compiled)
     reports = [spawn_worker(lib, args.n, args.repeat) for lib in libs]
     ratios = report(reports, args.n, args.repeat)
     if args.json:

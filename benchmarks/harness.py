@@ -23,6 +23,13 @@ COMPILED = "eventlib compiled"
 """The library name of eventlib's optional compiled build (``make compiled``) in reports."""
 
 
+def with_compiled(libraries: tuple[str, ...]) -> tuple[str, ...]:
+    """``libraries`` with :data:`COMPILED` right after eventlib: both builds are measured."""
+    return tuple(
+        name for lib in libraries for name in ((lib, COMPILED) if lib == "eventlib" else (lib,))
+    )
+
+
 def compiled_script(script: str) -> tuple[str | None, str]:
     """The compiled tree's copy of ``script``, or None and the reason it cannot run.
 
