@@ -725,6 +725,11 @@ class SipServer:
         assert call_id is not None
         call = self.calls.get(call_id)
         if call is not None:
+            if not call.responded and method == b"INVITE" and request.cseq == call.invite.cseq:
+                # A retransmission before the session's first response: the server
+                # transaction answers it with 100 Trying now (RFC 3261 §17.2.1).
+                call.trying()
+                return
             try:
                 call.mailbox.put(request)
             except MailboxError:  # full (a peer flooding one call) or closed: drop it
@@ -819,6 +824,7 @@ class SipServer:
         calls = self.calls
         if calls.get(call.call_id) is call:
             del calls[call.call_id]
+            call.cancel_trying()
             call.mailbox.close()
             endpoint = call.endpoint
             if type(endpoint) is _TcpConnection:

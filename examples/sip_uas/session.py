@@ -6,12 +6,13 @@ that Call-ID is put into. It outlives the session that serves it, so a
 session restarted by its supervisor finds the call, and the requests that
 arrived meanwhile, where its predecessor left them.
 
-:class:`SessionActor` runs RFC 3261's server side of one call: 100 Trying,
-180 Ringing, 200 OK with SDP retransmitted with Timer G doubling from T1 to
-T2 until the ACK (Timer H = 64*T1 ends the wait), then BYE → 200 OK. A
-CANCEL before the 200 gets a 200 and the INVITE a 487; an offer with no
-codec the UAS takes gets 488. The 180 and 200 copy the INVITE's
-Record-Route (RFC 3261 §12.1.1); replies go back the way each request came.
+:class:`SessionActor` runs RFC 3261's server side of one call: 180 Ringing
+(100 Trying before it only if the 180 is 200 ms late: :meth:`Call.trying`),
+200 OK with SDP retransmitted with Timer G doubling from T1 to T2 until the
+ACK (Timer H = 64*T1 ends the wait), then BYE → 200 OK. A CANCEL before the
+200 gets a 200 and the INVITE a 487; an offer with no codec the UAS takes
+gets 488. The 180 and 200 copy the INVITE's Record-Route (RFC 3261
+§12.1.1); replies go back the way each request came.
 Each step is a ``mailbox.receive(timeout=...)``: no callbacks, no state
 machine table. The session leaves the call's ``outcome`` for the server's
 ``call.ended`` line.
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from eventlib import Proc, TimeoutError, get_hub
+from eventlib.hub import Timer
 from eventlib.mailbox import Mailbox
 from eventlib.supervisor import exit_reason
 from examples.sip_uas import sdp
@@ -41,6 +43,9 @@ _BYE = b"BYE"
 _CANCEL = b"CANCEL"
 _INVITE = b"INVITE"
 _OPTIONS = b"OPTIONS"
+
+TRYING_DELAY = 0.2
+"""100 Trying goes out only if no response to the INVITE has gone out by then (§17.2.1)."""
 
 
 class InjectedCrash(RuntimeError):
@@ -68,9 +73,12 @@ class Call:
         "mailbox",
         "outcome",
         "peer",
+        "responded",
         "session",
         "started",
         "to_tag",
+        "tried",
+        "trying_timer",
     )
 
     def __init__(
@@ -97,9 +105,57 @@ class Call:
         """When the INVITE arrived (hub clock)."""
         self.outcome = "failed"
         """How the call ended: completed, cancelled, timer_h, expired, not_acceptable, lost..."""
+        self.responded = False
+        """Whether the session sent a provisional (180) or final response to the INVITE."""
+        self.tried = False
+        """Whether 100 Trying went out."""
+        self.trying_timer: Timer | None = None
+        """The pending 100 Trying (see :meth:`arm_trying`), None once sent or not needed."""
 
     def send(self, data: bytes) -> None:
         self.endpoint.send(data, self.peer)
+
+    # -- 100 Trying (RFC 3261 §17.2.1) --------------------------------------
+    #
+    # The INVITE server transaction sends 100 Trying only when the TU will not
+    # answer within 200 ms (§8.2.6.1 leaves it to the UAS). The call's first
+    # session arms a timer for 200 ms after the INVITE arrived, and cancels it
+    # when it sends its 180 (or a final response) in the same run: the call
+    # costs one datagram less, and the timer never outlives the hub turn. The
+    # timer belongs to the call, so it survives a session's restart and ends
+    # with the call (:meth:`SipServer.forget` cancels it). Until a session
+    # answers, the listener answers retransmitted INVITEs with 100 Trying.
+
+    def arm_trying(self) -> None:
+        """Send 100 Trying 200 ms after the INVITE arrived unless a response goes first."""
+        if not self.tried and not self.responded:
+            hub = get_hub()
+            delay = max(TRYING_DELAY - (hub.clock() - self.started), 0.0)
+            self.trying_timer = hub.schedule_call_global(delay, self.trying)
+
+    def trying(self) -> None:
+        """Send 100 Trying now, unless the session has answered (it answers from then on).
+
+        Called by the timer, and by the listener for an INVITE retransmission that
+        arrives before any response: the server transaction must answer it.
+        """
+        self.cancel_trying()
+        if not self.responded:
+            self.tried = True
+            self.send(build_response(self.invite, 100))
+
+    def cancel_trying(self) -> None:
+        """Drop the pending 100 Trying, if any (a response went out, or the call ended)."""
+        timer = self.trying_timer
+        if timer is not None:
+            self.trying_timer = None
+            timer.cancel()
+
+    def respond(self, data: bytes) -> None:
+        """Send the session's first provisional or final response: no 100 after it."""
+        self.responded = True
+        self.cancel_trying()
+        self.send(data)
 
     def __repr__(self) -> str:
         return f"<Call {self.call_id.decode(errors='replace')} incarnation={self.incarnation}>"
@@ -136,11 +192,11 @@ class SessionActor:
         call = self.call
         config = self.server.config
         invite = call.invite
-        resumed = call.incarnation > 0  # restarted: 100 Trying went out already
+        resumed = call.incarnation > 0  # restarted: the crash was injected already
         call.incarnation += 1
         if not resumed:
-            call.send(build_response(invite, 100))
-            if call.crash:
+            call.arm_trying()
+            if call.crash:  # before any response: the 100 timer still runs
                 raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
         server = self.server
         if invite.body:
@@ -148,14 +204,14 @@ class SessionActor:
             if body is None:  # no codec in the offer is one we take (RFC 3264 §6.1)
                 server.stats.not_acceptable += 1
                 call.outcome = "not_acceptable"
-                self._send_final(build_response(invite, 488, to_tag=call.to_tag))
+                self._send_final(build_response(invite, 488, to_tag=call.to_tag), first=True)
                 return
         else:  # no offer in the INVITE: ours goes in the 200, the answer in the ACK
             body = sdp.offer(server.address, server.rtp_port)
         routes = tuple((b"Record-Route", route) for route in invite.record_routes)
         contact = ((b"Contact", call.endpoint.contact),)
         ringing = build_response(invite, 180, to_tag=call.to_tag, headers=routes + contact)
-        call.send(ringing)
+        call.respond(ringing)  # from a restarted session: again, as for a retransmission
         if config.ring_seconds > 0 and self._ring(ringing, config.ring_seconds):
             return  # cancelled
         ok = build_response(
@@ -195,8 +251,10 @@ class SessionActor:
                 self._out_of_order(request)
         return False
 
-    def _send_final(self, final: bytes) -> bytes:
-        """Send a final response until ACKed (Timer G); return ACK, BYE or b"" (Timer H)."""
+    def _send_final(self, final: bytes, *, first: bool = False) -> bytes:
+        """Send a final response until ACKed (Timer G); return ACK, BYE or b"" (Timer H).
+
+        ``first``: no response went before it (no 100 Trying after it either)."""
         call = self.call
         server = self.server
         config = server.config
@@ -207,7 +265,10 @@ class SessionActor:
         interval = config.t1
         deadline = clock() + 64 * config.t1  # Timer H
         invite_cseq = call.invite.cseq
-        call.send(final)
+        if first:
+            call.respond(final)
+        else:
+            call.send(final)
         while True:
             left = deadline - clock()
             if left <= 0:

@@ -111,11 +111,10 @@ def test_record_route_is_copied_into_the_180_and_the_200(virtual_clock):
     try:
         server.handle(request(extra=routes), sink, PEER)
         eventlib.sleep(0.1)
-        assert sink.codes == [100, 180, 200]
-        for response in sink.sent[1:]:
+        assert sink.codes == [180, 200]
+        for response in sink.sent:
             values = [value for name, value in response.headers if name == b"record-route"]
             assert values == [b"<sip:p1.example.com;lr>", b"<sip:p2.example.com;lr>"]
-        assert not [name for name, _ in sink.sent[0].headers if name == b"record-route"]
     finally:
         server.stop()
 
@@ -185,12 +184,12 @@ def test_offer_with_no_codec_we_take_gets_488_until_acked(virtual_clock):
     try:
         server.handle(request(extra=SDP, body=G722_ONLY), sink, PEER)
         eventlib.sleep(0.75)
-        assert sink.codes == [100, 488, 488]
+        assert sink.codes == [488, 488]
         assert _to_tag(sink.sent[-1])
         server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
         assert server.wait_idle(1)
         assert server.stats.not_acceptable == 1
-        assert sink.codes == [100, 488, 488]
+        assert sink.codes == [488, 488]
     finally:
         server.stop()
 
@@ -217,7 +216,7 @@ def test_a_request_is_answered_on_the_endpoint_it_came_in_on(virtual_clock):
         server.handle(request("ACK", cseq="1 ACK"), first, PEER)
         server.handle(request("BYE", cseq="2 BYE"), second, PEER)
         assert server.wait_idle(1)
-        assert first.codes == [100, 180, 200]
+        assert first.codes == [180, 200]
         assert second.codes == [200]
         assert second.sent[0].cseq_method == b"BYE"
     finally:
@@ -313,3 +312,128 @@ def test_plain_addresses_remembered_are_bounded():
         address = b"10.0.%d.%d" % divmod(number, 256)
         assert server_module._same_host(b"SIP/2.0/UDP " + address + b":5060", address)
     assert len(server_module._PLAIN_ADDRESSES) <= server_module._PLAIN_ADDRESSES_LIMIT
+
+
+class _TimedRecorder(Recorder):
+    """A :class:`Recorder` that also notes when (hub clock) each response left."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def send(self, data: bytes, peer: Any) -> None:
+        super().send(data, peer)
+        self.times.append(eventlib.get_hub().clock())
+
+
+def _slow_sessions(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Make every session take ``seconds`` (virtual) before its first response."""
+    from examples.sip_uas import session as session_module
+
+    offer = session_module.sdp.offer
+
+    def slow_offer(*args: Any) -> bytes:
+        eventlib.sleep(seconds)
+        return offer(*args)
+
+    monkeypatch.setattr(session_module.sdp, "offer", slow_offer)
+
+
+def test_no_100_trying_when_the_180_goes_out_at_once(virtual_clock):
+    """A session that rings at once makes 100 Trying needless (§17.2.1): 180, 200, nothing else."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.1)
+        server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
+        eventlib.sleep(1)  # well past the 200 ms of the 100 Trying timer
+        assert sink.codes == [180, 200]
+    finally:
+        server.stop()
+
+
+def test_100_trying_goes_out_200_ms_after_the_invite_when_the_session_is_slow(
+    virtual_clock, monkeypatch
+):
+    """A session that takes 300 ms to answer: 100 Trying at 200 ms, then its 180 and 200."""
+    _slow_sessions(monkeypatch, 0.3)
+    server = _server()
+    sink = _TimedRecorder()
+    try:
+        start = virtual_clock.now()
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.4)
+        assert sink.codes == [100, 180, 200]
+        assert [round(t - start, 3) for t in sink.times] == [0.2, 0.3, 0.3]
+        assert _to_tag(sink.sent[0]) is None  # a 100 carries no To tag of ours (§8.2.6.1)
+    finally:
+        server.stop()
+
+
+def test_invite_retransmitted_before_any_response_gets_100_trying_at_once(
+    virtual_clock, monkeypatch
+):
+    """A retransmission before the 180 is answered 100 Trying then, once; no new call."""
+    _slow_sessions(monkeypatch, 0.3)
+    server = _server()
+    sink = _TimedRecorder()
+    try:
+        start = virtual_clock.now()
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.05)
+        server.handle(request(), sink, PEER)
+        assert sink.codes == [100]
+        eventlib.sleep(0.35)
+        assert sink.codes == [100, 180, 200]  # the timer's 100 was cancelled by the first
+        assert [round(t - start, 3) for t in sink.times] == [0.05, 0.3, 0.3]
+        assert server.stats.calls == 1
+    finally:
+        server.stop()
+
+
+def test_invite_retransmitted_after_the_100_gets_the_100_again(virtual_clock, monkeypatch):
+    """Before the 180, each retransmission gets 100 Trying again (the last provisional)."""
+    _slow_sessions(monkeypatch, 0.5)
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.25)
+        assert sink.codes == [100]
+        server.handle(request(), sink, PEER)
+        assert sink.codes == [100, 100]
+        eventlib.sleep(0.3)
+        assert sink.codes == [100, 100, 180, 200]
+    finally:
+        server.stop()
+
+
+def test_a_restarted_session_rings_without_100_trying(virtual_clock, hub_errors):
+    """X-Crash: 1 kills the first session before any response; the next one sends the 180."""
+    from examples.sip_uas import InjectedCrash
+
+    hub_errors.expect(InjectedCrash)
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(extra="X-Crash: 1\r\n"), sink, PEER)
+        eventlib.sleep(0.5)
+        assert server.stats.crashes == 1
+        assert sink.codes == [180, 200]
+    finally:
+        server.stop()
+
+
+def test_a_call_forgotten_before_its_first_response_leaves_no_100_timer(virtual_clock):
+    """A call refused by the router (no sessions supervisor) cancels its 100 Trying timer."""
+    server = _server()
+    sink = Recorder()
+    try:
+        server._sessions = None  # between two incarnations of the sessions supervisor
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.5)
+        assert sink.codes == [503]
+        assert not server.calls
+    finally:
+        server.stop()

@@ -141,12 +141,12 @@ def test_cancel_before_the_200_gets_200_and_the_invite_487(real_reactor):
             sock.settimeout(2)
             target = ("127.0.0.1", server.udp_port)
             sock.sendto(request(), target)
-            codes = [status(sock.recvfrom(4096)[0]) for _ in range(2)]
+            codes = [status(sock.recvfrom(4096)[0])]
             sock.sendto(request("CANCEL", cseq="1 CANCEL"), target)
             codes += [status(sock.recvfrom(4096)[0]) for _ in range(2)]
             sock.sendto(request("ACK", cseq="1 ACK"), target)
             assert server.wait_idle(2)
-    assert codes == [100, 180, 200, 487]
+    assert codes == [180, 200, 487]
     assert server.stats.cancelled == 1
 
 
@@ -160,10 +160,10 @@ def test_invite_retransmission_gets_the_last_response_again(real_reactor):
             sock.settimeout(2)
             target = ("127.0.0.1", server.udp_port)
             sock.sendto(request(), target)
-            first = [status(sock.recvfrom(4096)[0]) for _ in range(2)]
+            first = status(sock.recvfrom(4096)[0])
             sock.sendto(request(), target)
             again = status(sock.recvfrom(4096)[0])
-        assert first == [100, 180]
+        assert first == 180
         assert again == 180
         assert server.stats.calls == 1
 
