@@ -116,7 +116,11 @@ def spawn_worker(script: str, lib: str, options: dict[str, Any]) -> dict[str, An
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"library": lib, "error": f"worker exited with status {proc.returncode}"}
-    return dict(json.loads(lines[-1])) | {"library": lib}
+    report = dict(json.loads(lines[-1])) | {"library": lib}
+    # The build asked for is the one that ran (the version names it: see library_version).
+    if worker == "eventlib" and ("compiled:" in report.get("version", "")) != (lib == COMPILED):
+        return {"library": lib, "error": f"ran the other build: {report.get('version')}"}
+    return report
 
 
 def select_libraries(parser: Any, only: str | None, known: tuple[str, ...]) -> tuple[str, ...]:
