@@ -36,6 +36,7 @@ _PROPAGATE = (KeyboardInterrupt, SystemExit, GreenletExit)
 # The ready queue yields to the reactor after this long, so I/O is polled even
 # while green threads keep waking each other.
 _DRAIN_BUDGET = 0.02
+_DRAIN_CHECK_EVERY = 1024  # jobs between two looks at the clock
 
 # Timer delays of these exact types are checked with one comparison (the hot path).
 _PLAIN_NUMBERS = (int, float)
@@ -88,6 +89,7 @@ class Hub:
         self.reactor = reactor if reactor is not None else _default_reactor()
         self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._armed = False
+        self._handoffs = 0  # waiters woken by a parking greenlet, not by MAIN_LOOP (_waiter.py)
         self._own_loop = False
         self._closed = False
         self._asyncio_loop = getattr(self.reactor, "_asyncioEventloop", None)
@@ -219,8 +221,10 @@ class Hub:
         popleft = ready.popleft
         started = time.perf_counter()
         count = 0
+        check_at = _DRAIN_CHECK_EVERY
         while ready:
             function, args = popleft()
+            self._handoffs = 0
             try:
                 function(*args)
             except GreenletExit:
@@ -233,9 +237,12 @@ class Hub:
                 raise
             except BaseException as exc:
                 self.handle_error(function, (type(exc), exc, exc.__traceback__))
-            count += 1
-            if not count & 1023 and time.perf_counter() - started > _DRAIN_BUDGET:
-                break
+            # The jobs run from here, and those that parking greenlets ran for it.
+            count += 1 + self._handoffs
+            if count >= check_at:
+                if time.perf_counter() - started > _DRAIN_BUDGET:
+                    break
+                check_at = count + _DRAIN_CHECK_EVERY
         if ready and not self._armed:
             self._arm()
         if self._timers_dirty and not self._own_loop:
