@@ -16,11 +16,11 @@ from zope.interface import implementer
 from eventlib.hub._checks import check_duration
 from eventlib.hub._errors import BlockingInMainLoopError, HubStoppedError
 from eventlib.hub._reactors import reactor_from_env
-from eventlib.hub._timer import Timer, TimerStatistics
+from eventlib.hub._timer import NO_KWARGS, Timer, TimerStatistics
 from eventlib.log import report_error
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from types import TracebackType
 
     from twisted.python.failure import Failure
@@ -279,13 +279,13 @@ class Hub:
         Returns:
             a :class:`Timer` whose ``cancel()`` stops the call.
         """
-        return self._schedule(seconds, function, args, kwargs, None)
+        return self._schedule(seconds, function, args, kwargs or NO_KWARGS, None)
 
     def schedule_call_local(
         self, seconds: float, function: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> Timer:
         """Like :meth:`schedule_call_global`, but skipped if the calling greenlet has died."""
-        return self._schedule(seconds, function, args, kwargs, getcurrent())
+        return self._schedule(seconds, function, args, kwargs or NO_KWARGS, getcurrent())
 
     schedule_call = schedule_call_local
 
@@ -294,7 +294,7 @@ class Hub:
         seconds: float,
         function: Callable[..., Any],
         args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        kwargs: Mapping[str, Any],
         owner: Greenlet | None,
     ) -> Timer:
         if seconds.__class__ not in _PLAIN_NUMBERS or not seconds >= 0:  # NaN fails >= 0 too

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from greenlet import greenlet as Greenlet  # noqa: N812
 
     from eventlib.hub._hub import Hub
 
-__all__ = ["Timer", "TimerStatistics"]
+__all__ = ["NO_KWARGS", "Timer", "TimerStatistics"]
+
+# The keyword arguments of a timer that has none (or no longer needs them): one shared,
+# read-only mapping instead of a new dict per timer.
+NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 _PENDING = 0
 _CALLED = 1
@@ -61,7 +66,7 @@ class Timer:
         seconds: float,
         function: Callable[..., Any],
         args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        kwargs: Mapping[str, Any],
         owner: Greenlet | None,
     ) -> None:
         self.seconds = seconds
@@ -103,7 +108,7 @@ class Timer:
     def _release(self) -> None:
         self._function = None
         self._args = ()
-        self._kwargs = {}
+        self._kwargs = NO_KWARGS
         self._owner = None
         self._owner_proc = None
 

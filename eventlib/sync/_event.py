@@ -19,6 +19,7 @@ from eventlib.hub import (
     get_hub,
     raise_throw_args,
 )
+from eventlib.hub._timer import NO_KWARGS
 from eventlib.hub._waiter import ThrowArgs
 from eventlib.sync._timeout import Timeout
 
@@ -52,7 +53,9 @@ def wait_with_timeout(waiter: Waiter, timeout: float | None, throw_args: tuple[A
     if not throw_args:
         # The usual case, without the cost of a Timeout object: a timer local to
         # this green thread throws TimeoutError into it.
-        timer = waiter.hub.schedule_call_local(timeout, _time_out, getcurrent(), timeout)
+        # hub.schedule_call_local(timeout, _time_out, current, timeout), without its packing.
+        current = getcurrent()
+        timer = waiter.hub._schedule(timeout, _time_out, (current, timeout), NO_KWARGS, current)
         try:
             return waiter.get()
         finally:

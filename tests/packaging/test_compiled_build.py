@@ -5,6 +5,7 @@ in a copy of the tree where the modules are compiled, with
 EVENTLIB_EXPECT_COMPILED=1 so the first test proves the compiled code ran.
 """
 
+import ast
 import importlib
 import os
 import pathlib
@@ -94,23 +95,53 @@ PXD_FILES = sorted((ROOT / "eventlib").rglob("*.pxd"))
 
 
 def declared_classes(pxd):
-    """{class name: declared attribute names} of the `cdef class` blocks in a .pxd file."""
+    """{class name: declared attribute names} of the `cdef class` blocks in a .pxd file.
+
+    ``__dict__`` is not an attribute: it gives instances a dict, as in Python.
+    """
     classes, current = {}, None
     for line in pxd.read_text().splitlines():
         if line.startswith("cdef class "):
             current = line.removeprefix("cdef class ").split("(")[0].rstrip(":")
             classes[current] = set()
+        elif line and not line[0].isspace():
+            current = None  # a top-level declaration ends the class block
         elif current and line.strip().startswith("cdef "):
-            classes[current].add(line.split()[-1])
+            name = line.split()[-1]
+            if name != "__dict__":
+                classes[current].add(name)
     return classes
 
 
+def init_attributes(source, class_name):
+    """The attributes the class's ``__init__`` assigns to ``self``, read from its source file."""
+    tree = ast.parse(source.read_text())
+    [cls] = [
+        node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == class_name
+    ]
+    [init] = [
+        node for node in cls.body if isinstance(node, ast.FunctionDef) and node.name == "__init__"
+    ]
+    names = set()
+    for node in ast.walk(init):
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and getattr(target.value, "id", None) == "self":
+                names.add(target.attr)
+    return names
+
+
 @pytest.mark.parametrize("pxd", PXD_FILES, ids=[p.stem for p in PXD_FILES])
-def test_each_pxd_declares_exactly_its_class_slots(pxd):
-    """A slot added to the Python class must be declared for the compiled build, and no more."""
+def test_each_pxd_declares_exactly_its_class_attributes(pxd):
+    """A slot (or, for a class with a __dict__, an __init__ attribute) must be declared, no more."""
     name = ".".join(pxd.relative_to(ROOT).with_suffix("").parts)
     assert name in COMPILABLE_MODULES, f"{pxd} belongs to a module the build does not compile"
     module = importlib.import_module(name)
     for class_name, attributes in declared_classes(pxd).items():
-        cls = getattr(module, class_name)
-        assert set(cls.__dict__["__slots__"]) == attributes, class_name
+        slots = getattr(module, class_name).__dict__.get("__slots__")
+        if slots is None:
+            # A class without __slots__ can be weakly referenced: so must its compiled twin.
+            expected = init_attributes(pxd.with_suffix(".py"), class_name) | {"__weakref__"}
+            assert expected == attributes, class_name
+        else:
+            assert set(slots) == attributes, class_name
