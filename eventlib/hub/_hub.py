@@ -67,7 +67,11 @@ class Hub:
     Every green thread parks by switching to MAIN_LOOP and is resumed by
     MAIN_LOOP. Zero-delay work (waking a green thread, starting a proc,
     delivering links) goes into a ready queue that MAIN_LOOP drains once per
-    reactor turn, so it costs no Twisted DelayedCall.
+    reactor turn, so it costs no Twisted DelayedCall. One shortcut keeps that
+    order: a green thread that parks while the head of the queue is another
+    waiter's wake-up does that job itself (a hand-off, see ``Waiter.get``),
+    which saves the two switches through MAIN_LOOP; MAIN_LOOP counts hand-offs
+    as jobs it ran, and runs again after ``HANDOFF_LIMIT`` of them in a row.
 
     Timers with a delay live in a heap of ``(deadline, sequence, timer)``
     behind a single Twisted DelayedCall, armed for the earliest live deadline.
