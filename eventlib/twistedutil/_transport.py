@@ -477,9 +477,10 @@ class GreenTransportBase:
             open for writing until :meth:`loseConnection`. By default the
             connection is closed then (as Twisted does), after flushing
             whatever was written.
-        notsent_lowat: on TCP, how many written bytes the kernel may hold
-            before they are sent (the socket's ``TCP_NOTSENT_LOWAT``, where
-            the platform has it; default 128 KiB); past that, writes wait in
+        notsent_lowat: on TCP, TLS over TCP included, how many written bytes
+            the kernel may hold before they are sent (the socket's
+            ``TCP_NOTSENT_LOWAT``, where the platform has it; default
+            128 KiB); past that, writes wait in
             the transport, under its flow control. Without a limit (None)
             the kernel takes megabytes from a fast writer, and streaming
             through a deep socket buffer costs the kernel about a third more
@@ -552,8 +553,10 @@ class GreenTransportBase:
         stream = self._stream
         stream.transport = transport
         stream.direct_send = type(transport) in _DIRECT_SEND_TYPES
-        if stream.direct_send and self.notsent_lowat is not None:
-            _limit_unsent(transport.socket, self.notsent_lowat)
+        if self.notsent_lowat is not None:
+            tcp = _tcp_under(transport)
+            if tcp is not None:
+                _limit_unsent(tcp.socket, self.notsent_lowat)
         if self.transportBufferSize is not None:
             transport.bufferSize = self.transportBufferSize
         producer = stream.producer = _WriteProducer(stream)
@@ -728,6 +731,15 @@ def _check_notsent_lowat(value: Any, what: str = "notsent_lowat") -> int | None:
     if limit is not None and limit > _MAX_SOCKET_OPTION:
         raise ValueError(f"{what} must be at most {_MAX_SOCKET_OPTION}, got {limit}")
     return limit
+
+
+def _tcp_under(transport: Any) -> Any:
+    """The TCP connection a transport is, or runs over (TLS over TCP); None for others."""
+    for _layer in range(3):  # TCP, TLS over TCP, a wrapper over that: deeper is not TCP's
+        if type(transport) in _DIRECT_SEND_TYPES:
+            return transport
+        transport = getattr(transport, "transport", None)
+    return None
 
 
 def _limit_unsent(sock: socket.socket, limit: int) -> None:

@@ -1,6 +1,7 @@
 """Green transports over TLS (Twisted's TLSMemoryBIOProtocol, pyOpenSSL)."""
 
 import datetime as dt
+import socket
 
 import pytest
 
@@ -120,3 +121,31 @@ def test_handshake_that_never_completes_times_out(serve, client_options, real_re
     served = server.connected.get()
     with eventlib.Timeout(5):
         served.wait_closed()  # the abandoned connection was closed
+
+
+@pytest.mark.skipif(
+    not hasattr(socket, "TCP_NOTSENT_LOWAT"), reason="the platform has no TCP_NOTSENT_LOWAT"
+)
+def test_tls_connections_bound_the_kernels_unsent_data(
+    serve, server_options, client_options, real_reactor
+):
+    """The TCP socket under a TLS green connection holds at most 128 KiB unsent, as plain TCP."""
+    limits = []
+
+    def record(conn):
+        limits.append(unsent_limit(conn))
+        conn.write(conn.recv())
+        conn.loseConnection()
+
+    server = serve(record, listen="listenSSL", listen_args=(server_options,))
+    conn = GreenClientCreator(real_reactor).connectSSL(*server.address, client_options, timeout=5)
+    conn.write(b"x")
+    assert conn.read(1) == b"x"  # the server has recorded its side; both are still open
+    assert limits == [unsent_limit(conn)] == [128 * 1024]
+    conn.loseConnection()
+
+
+def unsent_limit(conn):
+    """The TCP_NOTSENT_LOWAT of the TCP socket under a TLS green connection."""
+    tcp = conn.transport.transport  # TLSMemoryBIOProtocol over the TCP connection
+    return tcp.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT)
