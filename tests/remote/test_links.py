@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -213,3 +214,37 @@ def _try(function: Callable[..., Any], *args: Any) -> Any:
         return function(*args, timeout=1)
     except Exception:  # NotConnected, ActorNotRunning until both are back
         return None
+
+
+def test_a_link_to_an_actor_nobody_exports_fails_the_linker_with_noproc(node, start_peer):
+    """Linking to a name the peer does not export: the linker hears noproc, as in Erlang."""
+    peer = start_peer()
+    ref = node.ref(peer.name, "nobody-exports-this")
+    failures = eventlib.Queue()
+
+    def linker() -> None:
+        ref.link()
+        try:
+            eventlib.sleep(30)
+        except LinkedFailed as failure:
+            failures.put(failure)
+
+    spawn(linker)
+    failure = failures.get(timeout=5)
+    assert failure.typ is RemoteExited
+    assert (failure.value.actor, failure.value.reason) == ("nobody-exports-this", "noproc")
+
+
+def test_a_link_arriving_after_its_actor_exited_is_answered_with_noproc(node, monkeypatch):
+    """A link for an actor that exited before its export was dropped: noproc, nothing kept."""
+    published: list[tuple[str, Any]] = []
+    monkeypatch.setattr(
+        node, "_publish_soon", lambda subject, data: published.append((subject, json.loads(data)))
+    )
+    ghost = Trapping.spawn(eventlib.Queue())
+    ghost.kill()
+    assert ghost.dead
+    node._exports["ghost"] = ghost  # the race: its exit notice has not dropped the export yet
+    node._links.on_message(json.dumps(["link", "elsewhere", "i1", 7, "ghost", "p"]).encode())
+    assert published == [(f"eventlib.exit.{node.name}.ghost", ["noproc"])]
+    assert node._links.counts() == (0, 0)
