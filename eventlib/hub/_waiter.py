@@ -7,10 +7,10 @@ it (an event's waiter list, a queue's getters, a reactor descriptor) and calls
 stored at once and delivered from MAIN_LOOP on the next hub turn, so the
 waker is never unscheduled. (When the waker then parks itself and that
 delivery is MAIN_LOOP's next job, the waker does the job on its way out: a
-hand-off, same order, two switches fewer.) If the parked greenlet was resumed by something
-else first (a kill, a timeout), the delivery is dropped and the owner of the
-Waiter can see that a result arrived but was never taken (:attr:`Waiter.unclaimed`)
-and hand it to someone else, so nothing is lost.
+hand-off, same order, two switches fewer.) If the parked greenlet was
+resumed by something else first (a kill, a timeout), the delivery is dropped
+and the owner of the Waiter can see that a result arrived but was never taken
+(:attr:`Waiter.unclaimed`) and hand it to someone else, so nothing is lost.
 """
 
 from __future__ import annotations
