@@ -51,7 +51,7 @@ from examples.sip_uas.message import (
     content_length,
     parse_message,
 )
-from examples.sip_uas.session import Call, SessionActor
+from examples.sip_uas.session import Call, SessionActor, TryingTimer
 
 __all__ = ["Config", "SipServer", "Stats"]
 
@@ -388,6 +388,8 @@ class SipServer:
         self._ended: dict[bytes, bytes] = {}
         self._ended_old: dict[bytes, bytes] = {}
         self._ended_timer: Any = None
+        self.trying_timer = TryingTimer()
+        """The calls' 100 Trying at 200 ms (RFC 3261 §17.2.1), armed by their first sessions."""
         self._idle: list[Event] = []
         self._sessions_waiters: list[Event] = []
         self._tcp_per_ip: dict[str, int] = {}
@@ -487,6 +489,7 @@ class SipServer:
             self._tcp_factory = None
         if self.root is not None and not self.root.dead:
             self.root.stop()
+        self.trying_timer.stop()
         if self._ended_timer is not None:
             self._ended_timer.cancel()
             self._ended_timer = None
