@@ -19,9 +19,10 @@ Two more measurements of the eventlib UAS alone:
 * ``--instructions`` (not part of the default run): instructions per INVITE
   parse and per call (in-process, as above, logging at WARNING) counted by
   valgrind's callgrind, which the load of a shared machine does not change:
-  each is a difference over N: N INVITEs built and parsed minus N built; N
-  calls minus none (hash seed fixed; T1 of a minute, so no retransmission timer fires
-  however slowly valgrind runs);
+  each is a difference over N: N INVITEs built and parsed minus N built; the
+  requests of N calls built and served minus the same built and none served (hash
+  seed fixed; T1 of a minute, so no retransmission timer fires however slowly
+  valgrind runs);
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -268,20 +269,24 @@ _SIPP_INVITE = (
 
 
 def _sipp_request(method: bytes, number: int) -> bytes:
-    """sipp's INVITE, or its ACK or BYE (CSeq 1 ACK, 2 BYE, the To tagged, no body)."""
+    """sipp's INVITE, or its ACK or BYE (CSeq 1 ACK, 2 BYE, no body), as sipp sends them:
+    each with a branch of its own (a new transaction) and the To tagged (one tag per call)."""
     invite = _SIPP_INVITE % {b"n": number}
     if method == b"INVITE":
         return invite
     head = invite.split(b"\r\nContent-Type", 1)[0].replace(b"INVITE", method)
-    head = head.replace(b":5060>\r\n", b":5060>;tag=uas1\r\n")  # the To
+    head = head.replace(b":5060>\r\n", b":5060>;tag=uas%d\r\n" % number)  # the To
+    branch = b";branch=z9hG4bK-%d-" % number
+    head = head.replace(branch + b"1-0", branch + (b"5-0" if method == b"ACK" else b"7-0"))
     if method == b"BYE":
         head = head.replace(b"CSeq: 1 BYE", b"CSeq: 2 BYE")
     return head + b"\r\nContent-Length: 0\r\n\r\n"
 
 
 def _instructions_worker(what: str, count: int) -> None:
-    """Build ``count`` INVITEs, and parse them; or serve ``count`` calls in-process (after 50
-    unmeasured)."""
+    """Build ``count`` INVITEs, and parse them; or build the requests of 50 + ``count`` calls
+    and serve them all (``call``) or the first 50 (``call-base``: the same building, so
+    the difference is the serving alone)."""
     import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
 
     sys.path.insert(0, str(ROOT))
@@ -316,6 +321,8 @@ def _instructions_worker(what: str, count: int) -> None:
             [_sipp_request(method, n) for method in (b"INVITE", b"ACK", b"BYE")]
             for n in range(50 + count)
         ]
+        if what == "call-base":
+            del messages[50:]
         for start in range(0, len(messages), 200):
             batch = messages[start : start + 200]
             target = Endpoint.invite_oks + len(batch)
@@ -354,7 +361,7 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float] | Non
 
     return {
         "instructions per INVITE parse": (count("parse", parses) - count("build", parses)) / parses,
-        "instructions per call": (count("call", calls) - count("call", 0)) / calls,
+        "instructions per call": (count("call", calls) - count("call-base", calls)) / calls,
     }
 
 
@@ -443,7 +450,9 @@ def main() -> int:
         help="instead: instructions per INVITE parse and per call (valgrind's callgrind)",
     )
     parser.add_argument(
-        "--instructions-worker", choices=("build", "parse", "call"), help=argparse.SUPPRESS
+        "--instructions-worker",
+        choices=("build", "parse", "call", "call-base"),
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--n", type=int, help="run_all.py --quick: calls per log-cost run")
     parser.add_argument("--repeat", type=int, help="ignored (run_all.py --quick passes it)")
