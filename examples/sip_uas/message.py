@@ -416,7 +416,8 @@ def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
 def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     """A header line not remembered: its (name, value) if the name was seen before, the
     line holds no bare CR or LF and the value passes the check the UAS makes of it
-    (:data:`_LINE_CHECKS`); else None. Remembered when short (a good line stays good)."""
+    (:data:`_LINE_CHECKS`); else None. Remembered when short (a good line stays good),
+    unless it is a Via."""
     name, colon, value = line.partition(b":")
     long = _NAMES.get(name)
     # find() and not `in`: see _has_headers.
@@ -427,7 +428,9 @@ def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     if check is not None and not check(value):
         return None
     header = (long, value)
-    if len(line) <= _LINE_REMEMBERED:
+    # A Via line names its transaction (its branch is unique, RFC 3261 §8.1.1.7): seen
+    # again only in a retransmission, it would push out the lines that do repeat.
+    if len(line) <= _LINE_REMEMBERED and long != b"via":
         seen = _LINES
         if len(seen) >= _LINES_LIMIT:
             seen.clear()  # peers choose the lines: keep it bounded

@@ -110,6 +110,15 @@ def test_a_header_line_whose_value_fails_its_check_is_not_remembered(line):
     assert line.encode() not in message._LINES
 
 
+def test_via_lines_are_not_remembered_and_the_other_lines_are():
+    """A Via names its transaction (a new branch each time): its line is read, not kept."""
+    data = request(call_id="via-line@h")
+    parse_message(data)  # the header names seen once
+    parse_message(data)
+    lines = data.split(b"\r\n")
+    assert [line for line in lines if line in message._LINES] == lines[2:-2]
+
+
 def test_header_names_are_learned_after_the_cache_filled():
     """A full name cache starts again: a name seen after it filled is still learned."""
     for number in range(message._NAMES_LIMIT + 1):
