@@ -827,6 +827,7 @@ class SipServer:
         calls = self.calls
         if calls.get(call.call_id) is call:
             del calls[call.call_id]
+            call.session = None  # it refers to the call: a cycle only the collector would free
             call.cancel_trying()
             call.mailbox.close()
             endpoint = call.endpoint

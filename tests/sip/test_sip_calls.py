@@ -148,3 +148,34 @@ def test_every_per_call_structure_returns_to_baseline_after_the_timers(virtual_c
     assert len(sdp_module._CACHE) <= sdp_module._CACHE_LIMIT
     assert len(_NAMES) <= _NAMES_LIMIT
     assert len(_VERDICTS) <= _VERDICTS_LIMIT
+
+
+def test_completed_calls_leave_nothing_for_the_garbage_collector(virtual_clock):
+    """A call ended by BYE is freed by reference counting: no cycle holds its Call or session."""
+    import gc
+
+    from examples.sip_uas import Call, SessionActor
+
+    server = SipServer(udp_port=None, t1=0.5).start()
+    sink = Recorder()
+    try:
+        _completed(server, sink, "warm-up@127.0.0.1")
+        assert server.wait_idle(5)
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for n in range(5):
+                _completed(server, sink, f"no-cycle-{n}@127.0.0.1")
+            assert server.wait_idle(5)
+            eventlib.sleep(1)  # past the 100 Trying deadlines, which hold their calls
+            gc.collect()
+            left = [type(o).__name__ for o in gc.garbage if isinstance(o, (Call, SessionActor))]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        assert left == []
+        assert server.stats.completed == 6
+    finally:
+        server.stop()
