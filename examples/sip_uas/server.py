@@ -705,7 +705,8 @@ class SipServer:
         message.endpoint = endpoint
         message.peer = peer
         try:
-            stamp_via(message, peer[0], peer[1])
+            if message.method != b"ACK":  # nothing answers an ACK: its Via is never copied
+                stamp_via(message, peer[0], peer[1])
             self._route(message, endpoint, peer)
         except Exception as exc:
             stats.dropped += 1

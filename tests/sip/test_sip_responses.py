@@ -163,6 +163,30 @@ def test_top_via_gets_received_and_rport_from_the_source(virtual_clock, via, pee
         server.stop()
 
 
+def test_every_request_but_an_ack_has_its_via_stamped(virtual_clock, monkeypatch):
+    """An ACK gets no response, so its Via, never copied, is not stamped; INVITE and BYE are."""
+    stamped = []
+    stamp = server_module.stamp_via
+
+    def counting_stamp(request: Any, host: str, port: int) -> None:
+        stamped.append(request.method)
+        stamp(request, host, port)
+
+    monkeypatch.setattr(server_module, "stamp_via", counting_stamp)
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.1)
+        server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
+        server.handle(request("BYE", cseq="2 BYE"), sink, PEER)
+        assert server.wait_idle(1)
+        assert stamped == [b"INVITE", b"BYE"]
+        assert server.stats.completed == 1
+    finally:
+        server.stop()
+
+
 def test_offer_of_pcma_only_is_answered_with_pcma(virtual_clock):
     """The 200's SDP takes the codec from the offer (RFC 3264 §6.1)."""
     server = _server()
