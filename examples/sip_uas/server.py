@@ -388,6 +388,8 @@ class SipServer:
         self._ended: dict[bytes, bytes] = {}
         self._ended_old: dict[bytes, bytes] = {}
         self._ended_timer: Any = None
+        self._log: Any = log
+        """Where the call.ended lines go (see :meth:`start`)."""
         self.trying_timer = TryingTimer()
         """The calls' 100 Trying at 200 ms (RFC 3261 §17.2.1), armed by their first sessions."""
         self._idle: list[Event] = []
@@ -402,6 +404,10 @@ class SipServer:
 
     def start(self) -> SipServer:
         """Start the tree and the listeners of the config (call from a proc); returns self."""
+        # The call.ended line goes out once per call: through structlog's lazy proxy, a
+        # filtered line cost as much as the rest of forget(). When loggers are cached on first
+        # use, the proxy hands out this very logger every time: take it once.
+        self._log = log.bind() if structlog.get_config()["cache_logger_on_first_use"] else log
         self.start_tree()
         config = self.config
         if config.udp_port is not None:
@@ -834,7 +840,7 @@ class SipServer:
             endpoint = call.endpoint
             if type(endpoint) is _TcpConnection:
                 endpoint.calls -= 1
-            log.info(
+            self._log.info(
                 "call.ended",
                 call_id=call.call_id.decode(errors="replace"),
                 outcome=call.outcome,

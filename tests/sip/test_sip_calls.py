@@ -179,3 +179,45 @@ def test_completed_calls_leave_nothing_for_the_garbage_collector(virtual_clock):
         assert server.stats.completed == 6
     finally:
         server.stop()
+
+
+def test_with_cached_loggers_the_per_call_line_skips_structlogs_lazy_proxy(
+    virtual_clock, monkeypatch
+):
+    """When structlog caches loggers on first use (the example's configuration), the server
+    takes its logger once at start: each call.ended line goes out without the lazy proxy."""
+    from examples.sip_uas import server as server_module
+
+    consulted: list[str] = []
+
+    class Proxy:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def bind(self, **values: Any) -> Any:
+            consulted.append("bind")
+            return self.inner.bind(**values)
+
+        def __getattr__(self, name: str) -> Any:
+            consulted.append(name)
+            return getattr(self.inner, name)
+
+    saved = structlog.get_config()
+    capture = structlog.testing.LogCapture()
+    structlog.configure(processors=[capture], cache_logger_on_first_use=True)
+    monkeypatch.setattr(server_module, "log", Proxy(structlog.get_logger("sip_uas.test")))
+    try:
+        server = SipServer(udp_port=None, t1=0.5).start()
+        sink = Recorder()
+        try:
+            for n in range(3):
+                _completed(server, sink, f"cached-{n}@127.0.0.1")
+            assert server.wait_idle(5)
+        finally:
+            server.stop()
+    finally:
+        structlog.configure(**saved)
+    ended = [entry["call_id"] for entry in capture.entries if entry["event"] == "call.ended"]
+    assert ended == [f"cached-{n}@127.0.0.1" for n in range(3)]
+    assert consulted.count("info") <= 1  # sip_uas.listening, at start; none per call
+    assert consulted[0] == "bind"
