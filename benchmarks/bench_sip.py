@@ -1,6 +1,10 @@
 """Max calls/s with 0 failed calls: eventlib's SIP UAS example vs sipp's own UAS.
 
-Both servers run in their own process on 127.0.0.1 and are driven by
+The eventlib UAS runs twice, on each build of eventlib: *pure* Python (this
+checkout) and *compiled* (``make compiled``'s tree; skipped with the reason when
+it is missing or stale), the example's code from this checkout either way; every
+eventlib process says which build it imported, and a report from the other build
+is refused. Both servers run in their own process on 127.0.0.1 and are driven by
 ``sipp -sn uac`` at increasing rates (``-r``), each step bounded in time. A
 step passes when sipp reports every call successful, none failed, and the
 step took at most ``--slack`` times its nominal length plus a second (the
@@ -19,9 +23,10 @@ Two more measurements of the eventlib UAS alone:
 * ``--instructions`` (not part of the default run): instructions per INVITE
   parse and per call (in-process, as above, logging at WARNING) counted by
   valgrind's callgrind, which the load of a shared machine does not change:
-  each is a difference over N: N INVITEs built and parsed minus N built; N
-  calls minus none (hash seed fixed; T1 of a minute, so no retransmission timer fires
-  however slowly valgrind runs);
+  each is a difference over N: N INVITEs built and parsed minus N built; the
+  requests of N calls built and served minus the same built and none served (hash
+  seed fixed; T1 of a minute, so no retransmission timer fires however slowly
+  valgrind runs);
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -44,7 +49,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import harness  # benchmarks/harness.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
+BUILDS = {"eventlib": "pure", harness.COMPILED: "compiled"}
+"""The eventlib UAS's rows (library names as run_all.py reads them) and their builds."""
 RATES = [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000, 12000]
 _COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
@@ -57,20 +66,65 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_eventlib_uas() -> tuple[subprocess.Popen[bytes], int]:
+def use_build(build: str) -> str:
+    """Import eventlib of ``build`` ("pure": this checkout; "compiled": ``make compiled``'s
+    tree) in this process, the example staying this checkout's; return its version line.
+
+    Raises:
+        SystemExit: the compiled tree is missing or stale, or the other build was imported.
+    """
+    if build == "compiled":
+        _, why_not = harness.compiled_script(__file__)
+        if why_not:
+            raise SystemExit(f"the compiled build cannot run: {why_not}")
+        tree = str(harness.COMPILED_TREE)
+        sys.path.insert(0, tree)
+        import eventlib  # noqa: PLC0415 - the compiled package, before anything imports one
+
+        sys.path.remove(tree)  # the example comes from this checkout, eventlib stays compiled
+    sys.path.insert(0, str(ROOT))
+    import eventlib  # noqa: PLC0415
+
+    if bool(eventlib.compiled_modules()) != (build == "compiled"):
+        raise SystemExit(f"asked for the {build} build, got {harness.library_version('eventlib')}")
+    return harness.library_version("eventlib")
+
+
+def _uas_worker(build: str) -> None:
+    """Run the example UAS with the benchmark's options on ``build``; the first line of
+    output names the build, the second is the UAS's own (with its port)."""
+    import runpy  # noqa: PLC0415
+
+    try:
+        version = use_build(build)
+    except SystemExit as exc:  # the parent reads why on the first line
+        print(exc, flush=True)
+        raise
+    print(version, flush=True)
+    sys.argv = ["examples.sip_uas", "--port", "0", "--quiet", "--max-sessions", "100000",
+                "--crash-rate", "0"]  # fmt: skip
+    runpy.run_module("examples.sip_uas", run_name="__main__", alter_sys=True)
+
+
+def start_eventlib_uas(build: str = "pure") -> tuple[subprocess.Popen[bytes], int, str]:
+    """The example UAS on ``build``, its UDP port and the version line of the build that ran.
+
+    Raises:
+        RuntimeError: it did not start, or (``SystemExit`` of the worker) not on that build.
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "examples.sip_uas", "--port", "0", "--quiet",
-         "--max-sessions", "100000", "--crash-rate", "0"],
+        [sys.executable, __file__, "--uas-worker", build],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert process.stdout is not None
+    version = process.stdout.readline().decode().strip()
     line = process.stdout.readline().decode()
     match = re.search(r"udp=(\d+)", line)
-    if match is None:
+    if match is None or ("compiled:" in version) != (build == "compiled"):
         process.kill()
         process.wait()
-        raise RuntimeError(f"the UAS did not start: {line!r}")
-    return process, int(match[1])
+        raise RuntimeError(f"the {build} UAS did not start: {version!r} {line!r}")
+    return process, int(match[1]), version
 
 
 def start_sipp_uas(sipp: str, scratch: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -156,13 +210,14 @@ def ramp(
 # -- the cost of the call.ended line ---------------------------------------------
 
 
-def _log_cost_worker(level: str, calls: int) -> None:
-    """Drive ``calls`` calls through SipServer.handle in this process; print one JSON line."""
+def _log_cost_worker(level: str, calls: int, build: str) -> None:
+    """Drive ``calls`` calls through SipServer.handle in this process on ``build``; print one
+    JSON line."""
     import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
 
     import structlog  # noqa: PLC0415
 
-    sys.path.insert(0, str(ROOT))
+    version = use_build(build)
     import eventlib  # noqa: PLC0415
     from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
     from examples.sip_uas.message import build_request  # noqa: PLC0415
@@ -223,19 +278,26 @@ def _log_cost_worker(level: str, calls: int) -> None:
                 duration=0.123, restarts=0,
             )  # fmt: skip
         line = (time.process_time() - began) / lines
-    print(json.dumps({"per_call": elapsed / calls, "line": line}))
+    print(json.dumps({"per_call": elapsed / calls, "line": line, "version": version}))
 
 
-def log_cost(calls: int, repeat: int = 3) -> dict[str, float]:
-    """µs per call with the call.ended line rendered (INFO) and filtered (WARNING)."""
-    best: dict[str, dict[str, float]] = {}
+def log_cost(calls: int, build: str = "pure", repeat: int = 3) -> dict[str, float]:
+    """µs per call with the call.ended line rendered (INFO) and filtered (WARNING), on ``build``.
+
+    Raises:
+        RuntimeError: a worker ran the other build.
+    """
+    best: dict[str, dict[str, Any]] = {}
     for _ in range(repeat):
         for level in ("info", "warning"):
             completed = subprocess.run(
-                [sys.executable, __file__, "--log-cost-worker", level, "--calls", str(calls)],
+                [sys.executable, __file__, "--log-cost-worker", level, "--calls", str(calls),
+                 "--build", build],
                 capture_output=True, text=True, check=True, cwd=ROOT,
             )  # fmt: skip
             result = json.loads(completed.stdout.strip().splitlines()[-1])
+            if ("compiled:" in result["version"]) != (build == "compiled"):
+                raise RuntimeError(f"asked for the {build} build, ran {result['version']}")
             if level not in best or result["per_call"] < best[level]["per_call"]:
                 best[level] = result
     info, warning = best["info"], best["warning"]
@@ -268,23 +330,27 @@ _SIPP_INVITE = (
 
 
 def _sipp_request(method: bytes, number: int) -> bytes:
-    """sipp's INVITE, or its ACK or BYE (CSeq 1 ACK, 2 BYE, the To tagged, no body)."""
+    """sipp's INVITE, or its ACK or BYE (CSeq 1 ACK, 2 BYE, no body), as sipp sends them:
+    each with a branch of its own (a new transaction) and the To tagged (one tag per call)."""
     invite = _SIPP_INVITE % {b"n": number}
     if method == b"INVITE":
         return invite
     head = invite.split(b"\r\nContent-Type", 1)[0].replace(b"INVITE", method)
-    head = head.replace(b":5060>\r\n", b":5060>;tag=uas1\r\n")  # the To
+    head = head.replace(b":5060>\r\n", b":5060>;tag=uas%d\r\n" % number)  # the To
+    branch = b";branch=z9hG4bK-%d-" % number
+    head = head.replace(branch + b"1-0", branch + (b"5-0" if method == b"ACK" else b"7-0"))
     if method == b"BYE":
         head = head.replace(b"CSeq: 1 BYE", b"CSeq: 2 BYE")
     return head + b"\r\nContent-Length: 0\r\n\r\n"
 
 
-def _instructions_worker(what: str, count: int) -> None:
-    """Build ``count`` INVITEs, and parse them; or serve ``count`` calls in-process (after 50
-    unmeasured)."""
+def _instructions_worker(what: str, count: int, build: str) -> None:
+    """Build ``count`` INVITEs, and parse them; or build the requests of 50 + ``count`` calls
+    and serve them all (``call``) or the first 50 (``call-base``: the same building, so
+    the difference is the serving alone)."""
     import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
 
-    sys.path.insert(0, str(ROOT))
+    use_build(build)
     import eventlib  # noqa: PLC0415
     from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
     from examples.sip_uas.message import parse_message  # noqa: PLC0415
@@ -316,6 +382,8 @@ def _instructions_worker(what: str, count: int) -> None:
             [_sipp_request(method, n) for method in (b"INVITE", b"ACK", b"BYE")]
             for n in range(50 + count)
         ]
+        if what == "call-base":
+            del messages[50:]
         for start in range(0, len(messages), 200):
             batch = messages[start : start + 200]
             target = Endpoint.invite_oks + len(batch)
@@ -332,18 +400,20 @@ def _instructions_worker(what: str, count: int) -> None:
         server.stop()
 
 
-def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float] | None:
-    """Instructions per INVITE parse and per call (callgrind); None without valgrind."""
+def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str] | None:
+    """Instructions per INVITE parse, and per call on each build (callgrind; the compiled
+    build's count is the reason it was skipped when it cannot run); None without valgrind."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         return None
 
-    def count(what: str, number: int) -> int:
+    def count(what: str, number: int, build: str = "pure") -> int:
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(scratch) / "callgrind.out"
             completed = subprocess.run(
                 [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                 __file__, "--instructions-worker", what, "--calls", str(number)],
+                 __file__, "--instructions-worker", what, "--calls", str(number),
+                 "--build", build],
                 capture_output=True, text=True, check=True, cwd=ROOT,
                 env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts every run
             )  # fmt: skip
@@ -352,10 +422,17 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float] | Non
             raise RuntimeError(f"no instruction count from callgrind: {completed.stderr[-500:]}")
         return int(match[1])
 
-    return {
+    counts: dict[str, float | str] = {
         "instructions per INVITE parse": (count("parse", parses) - count("build", parses)) / parses,
-        "instructions per call": (count("call", calls) - count("call", 0)) / calls,
     }
+    for build in BUILDS.values():
+        name = f"instructions per call ({build})"
+        _, why_not = harness.compiled_script(__file__) if build == "compiled" else (None, "")
+        if why_not:
+            counts[name] = f"skipped: {why_not}"
+            continue
+        counts[name] = (count("call", calls, build) - count("call-base", calls, build)) / calls
+    return counts
 
 
 def print_instructions() -> int:
@@ -364,7 +441,7 @@ def print_instructions() -> int:
         print("valgrind is not installed (apt-get install -y valgrind)", file=sys.stderr)
         return 2
     for name, value in counts.items():
-        print(f"{name}: {value:,.0f}")
+        print(f"{name}: {value if isinstance(value, str) else format(value, ',.0f')}")
     return 0
 
 
@@ -381,7 +458,7 @@ def rss_mb(pid: int) -> float:
 
 def soak(sipp: str, seconds: float, rate: int, scratch: str, interval: float = 5.0) -> int:
     """sipp at ``rate`` calls/s for ``seconds`` against the UAS, printing its RSS as it goes."""
-    server, port = start_eventlib_uas()
+    server, port, _ = start_eventlib_uas()
     calls = int(rate * seconds)
     limit = int(seconds * 2 + 30)
     command = [
@@ -437,23 +514,31 @@ def main() -> int:
     )
     parser.add_argument("--soak-rate", type=int, default=1000, help="soak calls/s")
     parser.add_argument("--log-cost-worker", choices=("info", "warning"), help=argparse.SUPPRESS)
+    parser.add_argument("--uas-worker", choices=("pure", "compiled"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--build", choices=("pure", "compiled"), default="pure", help=argparse.SUPPRESS
+    )
     parser.add_argument(
         "--instructions",
         action="store_true",
         help="instead: instructions per INVITE parse and per call (valgrind's callgrind)",
     )
     parser.add_argument(
-        "--instructions-worker", choices=("build", "parse", "call"), help=argparse.SUPPRESS
+        "--instructions-worker",
+        choices=("build", "parse", "call", "call-base"),
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--n", type=int, help="run_all.py --quick: calls per log-cost run")
     parser.add_argument("--repeat", type=int, help="ignored (run_all.py --quick passes it)")
     add_workers_option(parser)
     args = parser.parse_args()
-    if args.log_cost_worker or args.instructions_worker:
-        if args.log_cost_worker:
-            _log_cost_worker(args.log_cost_worker, args.calls)
+    if args.uas_worker or args.log_cost_worker or args.instructions_worker:
+        if args.uas_worker:
+            _uas_worker(args.uas_worker)
+        elif args.log_cost_worker:
+            _log_cost_worker(args.log_cost_worker, args.calls, args.build)
         else:
-            _instructions_worker(args.instructions_worker, args.calls)
+            _instructions_worker(args.instructions_worker, args.calls, args.build)
         return 0
     if args.instructions:
         return print_instructions()
@@ -466,24 +551,37 @@ def main() -> int:
     if args.soak is not None:
         with tempfile.TemporaryDirectory() as scratch:
             return soak(sipp, args.soak, args.soak_rate, scratch)
-    costs = log_cost(args.n or args.calls)
-    print(
-        "call.ended line: a call costs {:.1f} µs with the line rendered at INFO, {:.1f} µs "
-        "with it filtered (WARNING); the line alone {:.1f} µs rendered, {:.2f} µs filtered".format(
-            *costs.values()
-        ),
-        flush=True,
-    )
+    return bench_builds(sipp, args)
+
+
+def bench_builds(sipp: str, args: argparse.Namespace) -> int:
+    """The log cost on each build, then the ramp of each build's UAS and of sipp's."""
+    _, why_not = harness.compiled_script(__file__)
+    runnable = {lib: build for lib, build in BUILDS.items() if build == "pure" or not why_not}
+    if why_not:
+        print(f"{harness.COMPILED}: skipped, {why_not}", flush=True)
+    costs: dict[str, dict[str, float]] = {}
+    for lib, build in runnable.items():
+        costs[lib] = log_cost(args.n or args.calls, build)
+        info, warning, rendered, filtered = costs[lib].values()
+        print(
+            f"{lib}: call.ended line: a call costs {info:.1f} µs with the line rendered at "
+            f"INFO, {warning:.1f} µs with it filtered (WARNING); the line alone "
+            f"{rendered:.1f} µs rendered, {filtered:.2f} µs filtered",
+            flush=True,
+        )
     results: dict[str, float] = {}
     cpu: dict[str, float | None] = {}
+    versions: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for name, start in (
-            ("eventlib", start_eventlib_uas),
-            ("sipp uas", lambda: start_sipp_uas(sipp, scratch)),
-        ):
-            process, port = start()
+        starts: list[tuple[str, Any]] = [
+            (lib, lambda build=build: start_eventlib_uas(build)) for lib, build in runnable.items()
+        ]
+        starts.append(("sipp uas", lambda: (*start_sipp_uas(sipp, scratch), "sipp")))
+        for name, start in starts:
+            process, port, versions[name] = start()
             try:
-                print(f"{name} UAS on 127.0.0.1:{port}", flush=True)
+                print(f"{name} UAS on 127.0.0.1:{port} ({versions[name]})", flush=True)
                 args.scratch = scratch
                 results[name], cpu[name] = ramp(name, sipp, process, port, args)
             finally:
@@ -495,36 +593,40 @@ def main() -> int:
                     process.wait()
                 if process.stdout is not None:
                     process.stdout.close()
-    ours, theirs = results["eventlib"], results["sipp uas"]
-    ratio = ours / theirs if theirs else float("nan")
-    print(
-        f"\nmax calls/s with 0 failures: eventlib UAS {ours:.0f}, sipp UAS {theirs:.0f}, "
-        f"ratio {ratio:.2f} (target: eventlib >= 2000)"
-    )
-    print(
-        "server CPU per call at that rate: "
-        + ", ".join(f"{name} {_us(value)}" for name, value in cpu.items())
-    )
+    theirs = results["sipp uas"]
+    print("\nmax calls/s with 0 failures (target: eventlib >= 2000), server CPU per call there:")
+    for name, value in results.items():
+        ratio = f", {value / theirs:.2f} x sipp" if theirs and name != "sipp uas" else ""
+        per_call = cpu[name]
+        cpu_ratio = (
+            f", {per_call / cpu['sipp uas']:.2f} x sipp"
+            if per_call and cpu["sipp uas"] and name != "sipp uas"
+            else ""
+        )
+        print(f"  {name:18} {value:6.0f} calls/s{ratio}; CPU {_us(per_call)}{cpu_ratio}")
     if args.json:
-        entries: list[dict[str, object]] = [
+        entries: list[dict[str, Any]] = [
             {
                 "library": name,
+                "version": versions[name],
                 "results": {
                     "max calls/s": round(results[name]),
                     "server CPU per call": None if cpu[name] is None else round(cpu[name], 1),
+                    **{m: round(v, 2) for m, v in costs.get(name, {}).items()},
                 },
             }
-            for name in ("eventlib", "sipp uas")
+            for name in results
         ]
-        eventlib_results: Any = entries[0]["results"]
-        eventlib_results.update({name: round(value, 2) for name, value in costs.items()})
+        if why_not:
+            entries.append({"library": harness.COMPILED, "skipped": why_not})
+        measures = next(iter(costs.values()))
         args.json.write_text(
             json.dumps(
                 {
                     "units": {
                         "max calls/s": "calls/s (higher is better)",
                         "server CPU per call": "µs (lower is better)",
-                        **dict.fromkeys(costs, "µs (lower is better)"),
+                        **dict.fromkeys(measures, "µs (lower is better)"),
                     },
                     "libraries": entries,
                 },

@@ -155,6 +155,13 @@ class Proc(Source):
     def _finish(self, reason: ExitReason, result: Any, exc_info: Any) -> None:
         self.exit_reason = reason
         self._hub.procs.pop(self.id, None)
+        function = self._function
+        if function is not None:
+            # Drop the function: it is often a method of an object that holds this proc (an
+            # actor), a cycle only the garbage collector would free. Its name stays.
+            if self._name is None:
+                self._name = getattr(function, "__qualname__", None) or str(function)
+            self._function = None
         if exc_info is None:
             self._result = result
         else:

@@ -15,7 +15,7 @@ Run ``python -m examples.sip_uas --help``; ``--demo`` drives it with sipp.
 
 from examples.sip_uas.message import ParseError, Request, Response, parse_message
 from examples.sip_uas.server import Config, SipServer, Stats
-from examples.sip_uas.session import Call, InjectedCrash, SessionActor
+from examples.sip_uas.session import Call, InjectedCrash, SessionActor, TryingTimer
 
 __all__ = [
     "Call",
@@ -27,5 +27,6 @@ __all__ = [
     "SessionActor",
     "SipServer",
     "Stats",
+    "TryingTimer",
     "parse_message",
 ]

@@ -17,7 +17,8 @@ The parser is on every call's path, so the usual message takes shortcuts that
 cannot change an answer (tests/sip/test_sip_message_fast_paths.py): a valid
 request of the usual shape (CRLF lines, names seen before, none twice) has
 its fields read from a dictionary of its headers, and the split of each
-line is remembered (most repeat from call to call); any other message goes
+line, with the check of its value, is remembered (most repeat from call to
+call); any other message goes
 through the rule-by-rule parser, which names what is wrong. There, CRLF
 header lines with names seen before are split in one loop, anything else is
 read line by line, and one pass over the headers fills the fields and checks
@@ -344,10 +345,11 @@ def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR09
     if len(data) > max_size:
         return None
     head, separator, body = data.partition(b"\r\n\r\n")
+    if not separator:
+        return None
+    # No line may hold a bare CR or LF: the start line is checked whole below (its URI takes
+    # no white space), the header lines by _known_headers.
     lines = head.split(b"\r\n")
-    crlfs = len(lines) - 1
-    if not separator or head.count(b"\r") != crlfs or head.count(b"\n") != crlfs:
-        return None  # a bare CR or LF
     first = lines[0]
     start = first.split(b" ")  # what _REQUEST_LINE reads, for the usual methods
     if len(start) != 3 or start[0] not in _USUAL_METHODS or start[2] != b"SIP/2.0":
@@ -393,28 +395,47 @@ _USUAL_METHODS = frozenset((b"INVITE", b"ACK", b"BYE", b"CANCEL", b"OPTIONS"))
 
 
 def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
-    """The headers of ``lines`` after the start line, or None if a name was not seen
-    before (it is checked line by line) or a line has no colon.
+    """The headers of ``lines`` after the start line, or None if a line is not of the
+    usual shape (see :func:`_new_line`).
 
     Most lines repeat from one call to the next ("CSeq: 1 INVITE", "Max-Forwards: 70"):
-    each line's (name, value) is remembered, bounded.
+    each good line's (name, value) is remembered, bounded, with its check passed.
     """
-    names, seen = _NAMES, _LINES
+    seen = _LINES
     headers = []
     for line in lines[1:]:
         header = seen.get(line)
         if header is None:
-            name, colon, value = line.partition(b":")
-            long = names.get(name)
-            if long is None or not colon:
+            header = _new_line(line)
+            if header is None:
                 return None
-            header = (long, value.strip())
-            if len(line) <= _LINE_REMEMBERED:
-                if len(seen) >= _LINES_LIMIT:
-                    seen.clear()  # peers choose the lines: keep it bounded
-                seen[line] = header
         headers.append(header)
     return headers
+
+
+def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
+    """A header line not remembered: its (name, value) if the name was seen before, the
+    line holds no bare CR or LF and the value passes the check the UAS makes of it
+    (:data:`_LINE_CHECKS`); else None. Remembered when short (a good line stays good),
+    unless it is a Via."""
+    name, colon, value = line.partition(b":")
+    long = _NAMES.get(name)
+    # find() and not `in`: see _has_headers.
+    if long is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
+        return None
+    value = value.strip()
+    check = _LINE_CHECKS.get(long)
+    if check is not None and not check(value):
+        return None
+    header = (long, value)
+    # A Via line names its transaction (its branch is unique, RFC 3261 §8.1.1.7): seen
+    # again only in a retransmission, it would push out the lines that do repeat.
+    if len(line) <= _LINE_REMEMBERED and long != b"via":
+        seen = _LINES
+        if len(seen) >= _LINES_LIMIT:
+            seen.clear()  # peers choose the lines: keep it bounded
+        seen[line] = header
+    return header
 
 
 _LINES: dict[bytes, tuple[bytes, bytes]] = {}
@@ -423,7 +444,7 @@ _LINE_REMEMBERED = 200
 """Longer lines are not remembered (the memory stays within 512 short lines)."""
 
 
-def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:  # noqa: PLR0911
+def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
     """:func:`_read_request` for headers that are all different: fill the fields and say
     whether every check passed (each header at most once, so no count is needed)."""
     via = fields.get(b"via")
@@ -445,22 +466,45 @@ def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:  # noqa:
     if request.cseq >= 1 << 31:  # RFC 3261 §8.1.1.5
         return False
     request.cseq_method = method
-    remembered = _remembered
-    if (
-        remembered(_via_problem, via, b";branch=")
-        or remembered(_one_address_problem, from_, b";tag=")
-        or remembered(_one_address_problem, to, b";tag=")
-        or _CALL_ID.fullmatch(call_id) is None
-    ):
-        return False
-    contact = fields.get(b"contact")
-    if contact is not None and remembered(_contacts_problem, contact, b""):
-        return False
-    max_forwards = fields.get(b"max-forwards")
-    if max_forwards is not None and max_forwards not in _MAX_FORWARDS_VALUES:
-        return False  # (when not in its usual form "0".."255": the careful path decides)
-    date = fields.get(b"date")
-    return date is None or not _date_problem(date)
+    return True  # the values of Via, From, To, Call-ID... were checked line by line
+
+
+def _good_via(value: bytes) -> bool:
+    return not _remembered(_via_problem, value, b";branch=")
+
+
+def _good_address(value: bytes) -> bool:
+    return not _remembered(_one_address_problem, value, b";tag=")
+
+
+def _good_contacts(value: bytes) -> bool:
+    return not _remembered(_contacts_problem, value, b"")
+
+
+def _good_call_id(value: bytes) -> bool:
+    return _CALL_ID.fullmatch(value) is not None
+
+
+def _good_max_forwards(value: bytes) -> bool:
+    # (when not in its usual form "0".."255": the careful path decides)
+    return value in _MAX_FORWARDS_VALUES
+
+
+def _good_date(value: bytes) -> bool:
+    return not _date_problem(value)
+
+
+_LINE_CHECKS: dict[bytes, Callable[[bytes], bool]] = {
+    b"via": _good_via,
+    b"from": _good_address,
+    b"to": _good_address,
+    b"contact": _good_contacts,
+    b"call-id": _good_call_id,
+    b"max-forwards": _good_max_forwards,
+    b"date": _good_date,
+}
+"""The usual request's checks of the values the UAS reads (the careful path's
+:data:`_VALIDATORS`), made once per header line: a line that fails goes to the careful path."""
 
 
 def _parse_any(data: bytes, max_size: int) -> Request | Response | None:

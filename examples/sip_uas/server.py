@@ -51,7 +51,7 @@ from examples.sip_uas.message import (
     content_length,
     parse_message,
 )
-from examples.sip_uas.session import Call, SessionActor
+from examples.sip_uas.session import Call, SessionActor, TryingTimer
 
 __all__ = ["Config", "SipServer", "Stats"]
 
@@ -388,6 +388,10 @@ class SipServer:
         self._ended: dict[bytes, bytes] = {}
         self._ended_old: dict[bytes, bytes] = {}
         self._ended_timer: Any = None
+        self._log: Any = log
+        """Where the call.ended lines go (see :meth:`start`)."""
+        self.trying_timer = TryingTimer()
+        """The calls' 100 Trying at 200 ms (RFC 3261 §17.2.1), armed by their first sessions."""
         self._idle: list[Event] = []
         self._sessions_waiters: list[Event] = []
         self._tcp_per_ip: dict[str, int] = {}
@@ -400,6 +404,10 @@ class SipServer:
 
     def start(self) -> SipServer:
         """Start the tree and the listeners of the config (call from a proc); returns self."""
+        # The call.ended line goes out once per call: through structlog's lazy proxy, a
+        # filtered line cost as much as the rest of forget(). When loggers are cached on first
+        # use, the proxy hands out this very logger every time: take it once.
+        self._log = log.bind() if structlog.get_config()["cache_logger_on_first_use"] else log
         self.start_tree()
         config = self.config
         if config.udp_port is not None:
@@ -487,6 +495,7 @@ class SipServer:
             self._tcp_factory = None
         if self.root is not None and not self.root.dead:
             self.root.stop()
+        self.trying_timer.stop()
         if self._ended_timer is not None:
             self._ended_timer.cancel()
             self._ended_timer = None
@@ -702,7 +711,8 @@ class SipServer:
         message.endpoint = endpoint
         message.peer = peer
         try:
-            stamp_via(message, peer[0], peer[1])
+            if message.method != b"ACK":  # nothing answers an ACK: its Via is never copied
+                stamp_via(message, peer[0], peer[1])
             self._route(message, endpoint, peer)
         except Exception as exc:
             stats.dropped += 1
@@ -824,12 +834,13 @@ class SipServer:
         calls = self.calls
         if calls.get(call.call_id) is call:
             del calls[call.call_id]
+            call.session = None  # it refers to the call: a cycle only the collector would free
             call.cancel_trying()
             call.mailbox.close()
             endpoint = call.endpoint
             if type(endpoint) is _TcpConnection:
                 endpoint.calls -= 1
-            log.info(
+            self._log.info(
                 "call.ended",
                 call_id=call.call_id.decode(errors="replace"),
                 outcome=call.outcome,

@@ -20,6 +20,8 @@ machine table. The session leaves the call's ``outcome`` for the server's
 
 from __future__ import annotations
 
+import itertools
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -34,7 +36,7 @@ from examples.sip_uas.message import Request, build_response
 if TYPE_CHECKING:
     from examples.sip_uas.server import SipServer
 
-__all__ = ["Call", "Endpoint", "InjectedCrash", "SessionActor"]
+__all__ = ["Call", "Endpoint", "InjectedCrash", "SessionActor", "TryingTimer"]
 
 log = structlog.get_logger("sip_uas")
 
@@ -78,7 +80,7 @@ class Call:
         "started",
         "to_tag",
         "tried",
-        "trying_timer",
+        "trying_armed",
     )
 
     def __init__(
@@ -109,8 +111,8 @@ class Call:
         """Whether the session sent a provisional (180) or final response to the INVITE."""
         self.tried = False
         """Whether 100 Trying went out."""
-        self.trying_timer: Timer | None = None
-        """The pending 100 Trying (see :meth:`arm_trying`), None once sent or not needed."""
+        self.trying_armed = False
+        """Whether a 100 Trying is due at 200 ms (see :class:`TryingTimer`)."""
 
     def send(self, data: bytes) -> None:
         self.endpoint.send(data, self.peer)
@@ -119,19 +121,12 @@ class Call:
     #
     # The INVITE server transaction sends 100 Trying only when the TU will not
     # answer within 200 ms (§8.2.6.1 leaves it to the UAS). The call's first
-    # session arms a timer for 200 ms after the INVITE arrived, and cancels it
-    # when it sends its 180 (or a final response) in the same run: the call
-    # costs one datagram less, and the timer never outlives the hub turn. The
-    # timer belongs to the call, so it survives a session's restart and ends
-    # with the call (:meth:`SipServer.forget` cancels it). Until a session
-    # answers, the listener answers retransmitted INVITEs with 100 Trying.
-
-    def arm_trying(self) -> None:
-        """Send 100 Trying 200 ms after the INVITE arrived unless a response goes first."""
-        if not self.tried and not self.responded:
-            hub = get_hub()
-            delay = max(TRYING_DELAY - (hub.clock() - self.started), 0.0)
-            self.trying_timer = hub.schedule_call_global(delay, self.trying)
+    # session arms it for 200 ms after the INVITE arrived (the server's
+    # :class:`TryingTimer`), and disarms it when it sends its 180 (or a final
+    # response): the call costs one datagram less. The arming belongs to the
+    # call, so it survives a session's restart and ends with the call
+    # (:meth:`SipServer.forget` disarms it). Until a session answers, the
+    # listener answers retransmitted INVITEs with 100 Trying.
 
     def trying(self) -> None:
         """Send 100 Trying now, unless the session has answered (it answers from then on).
@@ -146,19 +141,82 @@ class Call:
 
     def cancel_trying(self) -> None:
         """Drop the pending 100 Trying, if any (a response went out, or the call ended)."""
-        timer = self.trying_timer
-        if timer is not None:
-            self.trying_timer = None
-            timer.cancel()
+        self.trying_armed = False
 
     def respond(self, data: bytes) -> None:
         """Send the session's first provisional or final response: no 100 after it."""
         self.responded = True
-        self.cancel_trying()
+        self.trying_armed = False
         self.send(data)
 
     def __repr__(self) -> str:
         return f"<Call {self.call_id.decode(errors='replace')} incarnation={self.incarnation}>"
+
+
+class TryingTimer:
+    """The 100 Trying of every call not answered 200 ms after its INVITE, on one hub timer.
+
+    A hub timer per call, set at the start of its session and cancelled by
+    its 180 in the same run, cost more than the rest of the call's 100 Trying
+    logic. Here each armed call waits in a heap by its deadline (200 ms
+    after its INVITE arrived), and one hub timer, for the earliest, serves
+    them all. A call answered or ended meanwhile is disarmed and stays in the
+    heap until its deadline: the heap holds at most 200 ms of arrivals.
+    """
+
+    __slots__ = ("_due", "_heap", "_order", "_timer")
+
+    _SLACK = 1e-6
+    """A deadline this close is due (the timer's own float arithmetic may fire a hair early)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Call]] = []
+        self._order = itertools.count()
+        self._timer: Timer | None = None
+        self._due = 0.0
+        """The deadline the timer is set for."""
+
+    def arm(self, call: Call) -> None:
+        """Send 100 Trying 200 ms after ``call``'s INVITE arrived unless a response goes first."""
+        if call.responded:
+            return
+        call.trying_armed = True
+        deadline = call.started + TRYING_DELAY
+        heappush(self._heap, (deadline, next(self._order), call))
+        timer = self._timer
+        if timer is None or deadline < self._due:
+            if timer is not None:
+                timer.cancel()
+            self._set(deadline)
+
+    def _set(self, deadline: float) -> None:
+        hub = get_hub()
+        self._due = deadline
+        self._timer = hub.schedule_call_global(max(deadline - hub.clock(), 0.0), self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        heap = self._heap
+        now = get_hub().clock() + self._SLACK
+        while heap and heap[0][0] <= now:
+            call = heappop(heap)[2]
+            if call.trying_armed:
+                call.trying()
+        if heap:
+            self._set(heap[0][0])
+
+    def stop(self) -> None:
+        """Disarm every call and cancel the timer (the server is stopping)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for _, _, call in self._heap:
+            call.trying_armed = False
+        self._heap.clear()
+
+    def __len__(self) -> int:
+        """Calls in the heap, armed or not (each leaves at its deadline)."""
+        return len(self._heap)
 
 
 class SessionActor:
@@ -195,7 +253,8 @@ class SessionActor:
         resumed = call.incarnation > 0  # restarted: the crash was injected already
         call.incarnation += 1
         if not resumed:
-            call.arm_trying()
+            if not call.tried:
+                self.server.trying_timer.arm(call)
             if call.crash:  # before any response: the 100 timer still runs
                 raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
         server = self.server

@@ -1,6 +1,8 @@
 """Who a proc is: id, name, parent, current_proc(), the hub's table of live procs."""
 
 import functools
+import gc
+import weakref
 
 from greenlet import greenlet as Greenlet  # noqa: N812 - the class, as in eventlib
 
@@ -49,6 +51,43 @@ def test_name_of_a_callable_without_qualname_is_its_str(virtual_clock):
     """A callable without __qualname__ (a partial) is named str(callable)."""
     f = functools.partial(worker)
     assert proc.spawn(f).name == str(f)
+
+
+def test_a_finished_proc_keeps_the_name_derived_from_its_function(virtual_clock):
+    """The name derived from the function outlives the proc's run."""
+
+    class Service:
+        def serve(self):
+            pass
+
+    p = proc.spawn(Service().serve)
+    p.wait()
+    assert p.name.endswith("Service.serve")
+    assert "Service.serve" in repr(p)
+
+
+def test_a_finished_proc_lets_the_object_that_holds_it_go_without_the_collector(virtual_clock):
+    """An actor-like object whose method a proc runs, and which holds that proc, is freed by
+    reference counting once the proc ends: the proc drops its function."""
+
+    class Owner:
+        def __init__(self):
+            self.proc = Proc(name="owned")
+            self.proc.run(self.serve)
+
+        def serve(self):
+            pass
+
+    gc.disable()
+    try:
+        owner = Owner()
+        owner.proc.wait()
+        sleep(0)  # the links fire
+        gone = weakref.ref(owner)
+        del owner
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_name_of_an_unstarted_proc_is_none():

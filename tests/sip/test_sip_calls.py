@@ -148,3 +148,76 @@ def test_every_per_call_structure_returns_to_baseline_after_the_timers(virtual_c
     assert len(sdp_module._CACHE) <= sdp_module._CACHE_LIMIT
     assert len(_NAMES) <= _NAMES_LIMIT
     assert len(_VERDICTS) <= _VERDICTS_LIMIT
+
+
+def test_completed_calls_leave_nothing_for_the_garbage_collector(virtual_clock):
+    """A call ended by BYE is freed by reference counting: no cycle holds its Call or session."""
+    import gc
+
+    from examples.sip_uas import Call, SessionActor
+
+    server = SipServer(udp_port=None, t1=0.5).start()
+    sink = Recorder()
+    try:
+        _completed(server, sink, "warm-up@127.0.0.1")
+        assert server.wait_idle(5)
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for n in range(5):
+                _completed(server, sink, f"no-cycle-{n}@127.0.0.1")
+            assert server.wait_idle(5)
+            eventlib.sleep(1)  # past the 100 Trying deadlines, which hold their calls
+            gc.collect()
+            left = [type(o).__name__ for o in gc.garbage if isinstance(o, (Call, SessionActor))]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        assert left == []
+        assert server.stats.completed == 6
+    finally:
+        server.stop()
+
+
+def test_with_cached_loggers_the_per_call_line_skips_structlogs_lazy_proxy(
+    virtual_clock, monkeypatch
+):
+    """When structlog caches loggers on first use (the example's configuration), the server
+    takes its logger once at start: each call.ended line goes out without the lazy proxy."""
+    from examples.sip_uas import server as server_module
+
+    consulted: list[str] = []
+
+    class Proxy:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def bind(self, **values: Any) -> Any:
+            consulted.append("bind")
+            return self.inner.bind(**values)
+
+        def __getattr__(self, name: str) -> Any:
+            consulted.append(name)
+            return getattr(self.inner, name)
+
+    saved = structlog.get_config()
+    capture = structlog.testing.LogCapture()
+    structlog.configure(processors=[capture], cache_logger_on_first_use=True)
+    monkeypatch.setattr(server_module, "log", Proxy(structlog.get_logger("sip_uas.test")))
+    try:
+        server = SipServer(udp_port=None, t1=0.5).start()
+        sink = Recorder()
+        try:
+            for n in range(3):
+                _completed(server, sink, f"cached-{n}@127.0.0.1")
+            assert server.wait_idle(5)
+        finally:
+            server.stop()
+    finally:
+        structlog.configure(**saved)
+    ended = [entry["call_id"] for entry in capture.entries if entry["event"] == "call.ended"]
+    assert ended == [f"cached-{n}@127.0.0.1" for n in range(3)]
+    assert consulted.count("info") <= 1  # sip_uas.listening, at start; none per call
+    assert consulted[0] == "bind"

@@ -92,6 +92,33 @@ def test_remembered_header_lines_are_bounded_in_number_and_length():
     assert max(map(len, message._LINES)) <= message._LINE_REMEMBERED
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Max-Forwards: 999", "Via: bad via", "To: <sip:b@c", "Call-ID: two words", "Date: yesterday"],
+)
+def test_a_header_line_whose_value_fails_its_check_is_not_remembered(line):
+    """Remembered lines skip their checks on the usual path: only lines that passed are kept."""
+    parse_message(request())  # the header names seen once
+    name = line.partition(":")[0]
+    lines = request().decode().split("\r\n")
+    bent = [line if entry.startswith(name + ":") else entry for entry in lines]
+    if bent == lines:
+        bent.insert(1, line)
+    for _ in range(2):  # the second time with every name seen before
+        with pytest.raises(ParseError):
+            parse_message("\r\n".join(bent).encode())
+    assert line.encode() not in message._LINES
+
+
+def test_via_lines_are_not_remembered_and_the_other_lines_are():
+    """A Via names its transaction (a new branch each time): its line is read, not kept."""
+    data = request(call_id="via-line@h")
+    parse_message(data)  # the header names seen once
+    parse_message(data)
+    lines = data.split(b"\r\n")
+    assert [line for line in lines if line in message._LINES] == lines[2:-2]
+
+
 def test_header_names_are_learned_after_the_cache_filled():
     """A full name cache starts again: a name seen after it filled is still learned."""
     for number in range(message._NAMES_LIMIT + 1):

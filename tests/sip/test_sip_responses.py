@@ -163,6 +163,30 @@ def test_top_via_gets_received_and_rport_from_the_source(virtual_clock, via, pee
         server.stop()
 
 
+def test_every_request_but_an_ack_has_its_via_stamped(virtual_clock, monkeypatch):
+    """An ACK gets no response, so its Via, never copied, is not stamped; INVITE and BYE are."""
+    stamped = []
+    stamp = server_module.stamp_via
+
+    def counting_stamp(request: Any, host: str, port: int) -> None:
+        stamped.append(request.method)
+        stamp(request, host, port)
+
+    monkeypatch.setattr(server_module, "stamp_via", counting_stamp)
+    server = _server()
+    sink = Recorder()
+    try:
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.1)
+        server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
+        server.handle(request("BYE", cseq="2 BYE"), sink, PEER)
+        assert server.wait_idle(1)
+        assert stamped == [b"INVITE", b"BYE"]
+        assert server.stats.completed == 1
+    finally:
+        server.stop()
+
+
 def test_offer_of_pcma_only_is_answered_with_pcma(virtual_clock):
     """The 200's SDP takes the codec from the offer (RFC 3264 §6.1)."""
     server = _server()
@@ -437,3 +461,81 @@ def test_a_call_forgotten_before_its_first_response_leaves_no_100_timer(virtual_
         assert not server.calls
     finally:
         server.stop()
+
+
+def _armed_call(timer: Any, sink: Recorder, number: int, started: float) -> Any:
+    """A call whose INVITE arrived at ``started`` (hub clock), armed on ``timer``."""
+    from examples.sip_uas import Call
+    from examples.sip_uas.message import parse_message
+
+    invite = parse_message(request(call_id=f"trying-{number}@127.0.0.1"))
+    call = Call(invite, sink, PEER, b"tag%d" % number, 8)
+    call.started = started
+    timer.arm(call)
+    return call
+
+
+def test_the_100_tryings_of_many_calls_share_one_hub_timer(virtual_clock):
+    """Calls armed 50 ms apart: one hub timer pending, and each 100 at its own 200 ms."""
+    from examples.sip_uas import TryingTimer
+
+    hub = eventlib.get_hub()
+    baseline = hub.timer_count
+    timer, sink = TryingTimer(), _TimedRecorder()
+    start = virtual_clock.now()
+    calls = []
+    for number in range(3):
+        calls.append(_armed_call(timer, sink, number, virtual_clock.now()))
+        assert hub.timer_count == baseline + 1
+        eventlib.sleep(0.05)
+    eventlib.sleep(0.2)
+    assert sink.codes == [100, 100, 100]
+    assert [round(t - start, 3) for t in sink.times] == [0.2, 0.25, 0.3]
+    assert all(call.tried for call in calls)
+    assert len(timer) == 0
+    assert hub.timer_count == baseline
+
+
+def test_calls_answered_or_ended_before_200_ms_get_no_100_trying(virtual_clock):
+    """A call that responded, and one forgotten (disarmed), leave the heap silently."""
+    from examples.sip_uas import TryingTimer
+
+    timer, sink = TryingTimer(), Recorder()
+    answered = _armed_call(timer, sink, 1, virtual_clock.now())
+    ended = _armed_call(timer, sink, 2, virtual_clock.now())
+    waiting = _armed_call(timer, sink, 3, virtual_clock.now())
+    answered.respond(b"SIP/2.0 180 Ringing\r\n\r\n")
+    ended.cancel_trying()
+    eventlib.sleep(0.3)
+    assert [response.code for response in sink.sent] == [180, 100]
+    assert (answered.tried, ended.tried, waiting.tried) == (False, False, True)
+    assert len(timer) == 0
+
+
+def test_a_call_armed_with_an_earlier_deadline_gets_its_100_first(virtual_clock):
+    """Arming out of deadline order moves the hub timer earlier: each 100 on time."""
+    from examples.sip_uas import TryingTimer
+
+    timer, sink = TryingTimer(), _TimedRecorder()
+    now = virtual_clock.now()
+    late = _armed_call(timer, sink, 1, now + 0.1)
+    early = _armed_call(timer, sink, 2, now - 0.1)
+    eventlib.sleep(0.35)
+    assert [round(t - now, 3) for t in sink.times] == [0.1, 0.3]
+    assert early.tried
+    assert late.tried
+
+
+def test_stopping_the_trying_timer_disarms_its_calls_and_cancels_its_hub_timer(virtual_clock):
+    """After stop() nothing fires: no 100, no hub timer left."""
+    from examples.sip_uas import TryingTimer
+
+    hub = eventlib.get_hub()
+    baseline = hub.timer_count
+    timer, sink = TryingTimer(), Recorder()
+    call = _armed_call(timer, sink, 1, virtual_clock.now())
+    timer.stop()
+    assert hub.timer_count == baseline
+    eventlib.sleep(0.3)
+    assert sink.sent == []
+    assert not call.trying_armed
