@@ -691,12 +691,15 @@ class _FdWatch:
 
 
 QUIET_READS = "eventlib_quiet_reads"
-"""A Twisted protocol class attribute: true when ``dataReceived`` only buffers.
+"""A Twisted protocol class attribute: true when ``dataReceived`` (or a UDP
+protocol's ``datagramReceived``) needs no Twisted logging context.
 
-For a TCP connection whose protocol says so, the hub's epoll step reads
-outside Twisted's per-event logging context (see :func:`_epoll_iteration`).
-Such a ``dataReceived`` must not log, switch greenlets or raise; errors
-and disconnections still take Twisted's path, in the connection's context.
+For a TCP connection or UDP port whose protocol says so, the hub's epoll step
+reads outside Twisted's per-event logging context (see
+:func:`_epoll_iteration`), which costs more than a small read itself. Such a
+handler must not switch greenlets or raise, and what it logs through Twisted's
+log has no connection ``system``; errors and disconnections still take
+Twisted's path, in the connection's context.
 """
 
 
@@ -707,21 +710,23 @@ def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
     (``log.callWithLogger``: the connection's ``logPrefix`` as the log
     ``system``), which costs more than the wake-up itself. The step calls
     directly a watch's ``doRead``/``doWrite`` (they only queue a wake-up and
-    cannot fail), and the ``doRead`` of a TCP connection whose protocol
-    declares :data:`QUIET_READS` (see :func:`_quiet_reader`). Every other
-    event (other transports, writes, hang-ups, errors) takes Twisted's path
-    unchanged. None for other reactors.
+    cannot fail), and the ``doRead`` of a TCP connection or UDP port whose
+    protocol declares :data:`QUIET_READS` (see :func:`_quiet_reader`). Every
+    other event (other transports, writes, hang-ups, errors) takes Twisted's
+    path unchanged. None for other reactors.
     """
     if not _steps_like_epoll(reactor):
         return None
     from twisted.internet.tcp import Client, Server  # noqa: PLC0415
+    from twisted.internet.udp import Port as UDPPort  # noqa: PLC0415
     from twisted.python.log import callWithLogger  # noqa: PLC0415
 
     poll_in, poll_out = reactor._POLL_IN, reactor._POLL_OUT
     plain = poll_in | poll_out
     twisted_step = reactor._doReadOrWrite
     quiet_read = _quiet_reader(reactor)
-    tcp_types = (Server, Client)  # exactly: TLS and UNIX connections take Twisted's path
+    # Exactly these: TLS, UNIX and multicast take Twisted's path.
+    quiet_types = (Server, Client, UDPPort)
 
     def iterate(timeout: float | None) -> None:
         selectables = reactor._selectables
@@ -738,7 +743,7 @@ def _epoll_iteration(reactor: Any) -> Callable[[float | None], None] | None:
                     selectable.doWrite()
             elif (
                 event == poll_in
-                and cls in tcp_types
+                and cls in quiet_types
                 and getattr(selectable.protocol, QUIET_READS, False)
             ):
                 quiet_read(selectable, fd, event)
@@ -761,11 +766,13 @@ def _steps_like_epoll(reactor: Any) -> bool:
 
 
 def _quiet_reader(reactor: Any) -> Callable[[Any, int, int], None]:
-    """A read event of a connection whose protocol declares :data:`QUIET_READS`.
+    """A read event of a connection or UDP port whose protocol declares :data:`QUIET_READS`.
 
     ``doRead`` runs outside Twisted's logging context; what may log runs in
     it, as in Twisted's step: an error raised by ``doRead`` (logged, then the
-    connection is closed with it) and the end of the connection.
+    connection is closed with it) and the end of the connection. (A UDP port's
+    ``doRead`` logs an error of ``datagramReceived`` itself and goes on
+    reading: that error is logged without the port's log system.)
     """
     from twisted.python.failure import Failure  # noqa: PLC0415
     from twisted.python.log import callWithLogger, err  # noqa: PLC0415

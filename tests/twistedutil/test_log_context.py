@@ -5,6 +5,7 @@ The hub's epoll step reads for a green transport's protocol outside Twisted's
 connection's context, and every other protocol keeps it for its reads.
 """
 
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -159,3 +160,73 @@ def test_failing_quiet_read_is_logged_in_connection_context_and_closes(epoll_ste
     assert "cannot take b'hello'" in str(reason)
     assert [event["system"] for event in errors] == [prefix]
     assert errors[0]["failure"].value is reason
+
+
+class DatagramRecorder(protocol.DatagramProtocol):
+    """A UDP protocol that notes the log system each datagram arrives in (quiet or not)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.eventlib_quiet_reads = quiet
+        self.systems: list[str] = []
+        self.arrived = Event()
+
+    def datagramReceived(self, data: bytes, addr: Any) -> None:
+        self.systems.append(log_system())
+        if data == b"fail":
+            raise ValueError("cannot take b'fail'")
+        if not self.arrived.ready():
+            self.arrived.send()
+
+
+@pytest.fixture
+def udp_recorder(epoll_step: Any) -> Iterator[Callable[[bool], tuple[DatagramRecorder, Any]]]:
+    """``udp_recorder(quiet)``: a DatagramRecorder listening on 127.0.0.1, and its port."""
+    ports: list[Any] = []
+
+    def listen(quiet: bool) -> tuple[DatagramRecorder, Any]:
+        recorder = DatagramRecorder(quiet)
+        ports.append(epoll_step.listenUDP(0, recorder, interface="127.0.0.1"))
+        return recorder, ports[-1]
+
+    yield listen
+    for port in ports:
+        stopped = port.stopListening()  # None if already stopped
+        if stopped is not None:
+            block_on(stopped)
+
+
+def send_datagrams(port: Any, *payloads: bytes) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for payload in payloads:
+            sock.sendto(payload, ("127.0.0.1", port.getHost().port))
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_udp_reads_skip_twisted_log_context_only_when_the_protocol_says_so(udp_recorder, quiet):
+    """A UDP protocol declaring quiet reads gets datagrams outside Twisted's log context."""
+    recorder, port = udp_recorder(quiet)
+    send_datagrams(port, b"hello")
+    with Timeout(5):
+        recorder.arrived.wait()
+    assert recorder.systems == (["-"] if quiet else [port.logPrefix()])
+
+
+def test_failing_quiet_udp_read_is_logged_and_the_port_reads_on(udp_recorder):
+    """An error in a quiet datagramReceived is logged, and the next datagram still arrives."""
+    errors: list[dict[str, Any]] = []
+
+    def observe(event: dict[str, Any]) -> None:
+        if event.get("isError"):
+            errors.append(event)
+
+    recorder, port = udp_recorder(True)
+    log.addObserver(observe)
+    try:
+        send_datagrams(port, b"fail", b"next")
+        with Timeout(5):
+            recorder.arrived.wait()
+    finally:
+        log.removeObserver(observe)
+    assert recorder.systems == ["-", "-"]
+    assert [str(event["failure"].value) for event in errors] == ["cannot take b'fail'"]
+    assert port.connected
