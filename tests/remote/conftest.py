@@ -139,6 +139,7 @@ class Peer:
         """SIGKILL: no goodbye, the connection just drops."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+        self._close_pipes()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -148,6 +149,13 @@ class Peer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        """Close our ends of its stdin and stdout (else each leaks a file until collected)."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def spawn_peer(url: str, names: tuple[str, ...], *, green: bool) -> Peer:
