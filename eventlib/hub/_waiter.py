@@ -199,6 +199,7 @@ def _hand_off(hub: Hub, loop: Greenlet, ready: deque[tuple[Any, Any]]) -> None:
     """
     other: Waiter = ready.popleft()[1][0]
     hub._handoffs += 1
+    # other._deliver(), inlined: a call more costs 2-3% of an Actor.call or a ping-pong.
     g = other.greenlet
     if g is None or other._state != _ARRIVED:
         loop.switch()  # MAIN_LOOP would have dropped this delivery: so does a hand-off
