@@ -2,17 +2,17 @@
 
 Tree (``format_tree()``)::
 
-    sip_uas                 Supervisor, rest_for_one
+    sip_uas                 Supervisor
       sessions              DynamicSupervisor: one transient SessionActor per call
-      router                starts a session for each new INVITE
 
 The UDP listener is a Twisted DatagramProtocol on the hub's reactor; it runs
 in MAIN_LOOP, where nothing may block. Each TCP connection is a proc of its
 own (eventlib's ``SpawnFactory``) reading a green transport and cutting the
 stream into messages. Both only parse and route: a
 request for a known Call-ID goes into that call's mailbox; a new INVITE gets
-a :class:`Call` at once (later requests queue in its mailbox) and is handed
-to the router proc, which asks the DynamicSupervisor for a session. Nothing a
+a :class:`Call` at once (later requests queue in its mailbox), and the
+DynamicSupervisor is asked for its session without waiting (its start queues
+in the supervisor's inbox, in arrival order). Nothing a
 peer sends can crash a listener: malformed requests get ``400 Bad Request``
 when a reply can be addressed and are otherwise dropped, with a log line;
 what parses but cannot be served gets its RFC 3261 code (:mod:`.admission`).
@@ -37,7 +37,7 @@ import attrs
 import structlog
 from twisted.internet.protocol import DatagramProtocol
 
-from eventlib import Event, Proc, Queue, Timeout, get_hub, sleep, spawn
+from eventlib import Event, Timeout, get_hub, sleep
 from eventlib.mailbox import MailboxError
 from eventlib.supervisor import ChildSpec, DynamicSupervisor, Supervisor
 from eventlib.twistedutil import block_on
@@ -381,7 +381,6 @@ class SipServer:
         """Test hook: ``send_filter(data, peer) -> bool``; False drops the datagram."""
         self.root: Supervisor | None = None
         self._sessions: DynamicSupervisor | None = None
-        self._pending: Queue = Queue()
         self._ports: list[Any] = []
         self._tcp_factory: SpawnFactory | None = None
         self._udp: _Udp | None = None
@@ -439,9 +438,7 @@ class SipServer:
                 ChildSpec(
                     "sessions", start=self._start_sessions, type="supervisor", shutdown="infinity"
                 ),
-                ChildSpec("router", start=self._start_router, shutdown="brutal_kill"),
             ],
-            strategy="rest_for_one",
             max_restarts=3,
             max_seconds=5,
             name="sip_uas",
@@ -574,39 +571,29 @@ class SipServer:
         call.session = actor
         return actor
 
-    def _start_router(self) -> Proc:
-        return spawn(self._route_new_calls)
-
-    def _route_new_calls(self) -> None:
-        """The router proc: one session per new INVITE, started by the sessions supervisor.
-
-        It queues each start without waiting for it: the supervisor starts the queued
-        sessions in order, several per wake-up, and a start that fails answers its call
-        from :meth:`_session_start_failed`.
-        """
-        get = self._pending.get
-        while True:
-            call: Call = get()
-            if self.calls.get(call.call_id) is not call:
-                continue
-            sessions = self._sessions
-            try:
-                if sessions is None:  # between two incarnations of the sessions supervisor
-                    call.outcome = "unavailable"
-                    self.forget(call)
-                    call.send(
-                        build_response(
-                            call.invite, 503, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),)
-                        )
-                    )
-                    continue
-                started = sessions.start_child_nowait(call)
-            except Exception as exc:
-                self._session_start_failed(call, exc)
-                continue
-            started.link_exception(
-                lambda source, call=call: self._session_start_failed(call, source.exc_info()[1])
+    def _start_session_of(self, call: Call) -> None:
+        """Ask the sessions supervisor for ``call``'s session, without waiting (any green
+        thread or MAIN_LOOP): its start runs in the supervisor's proc, several per
+        wake-up, in arrival order; a start that fails answers its call from
+        :meth:`_session_start_failed`."""
+        sessions = self._sessions
+        if sessions is None:  # between two incarnations of the sessions supervisor
+            call.outcome = "unavailable"
+            self.forget(call)
+            call.send(
+                build_response(
+                    call.invite, 503, to_tag=call.to_tag, headers=((b"Retry-After", b"1"),)
+                )
             )
+            return
+        try:
+            started = sessions.start_child_nowait(call)
+        except Exception as exc:
+            self._session_start_failed(call, exc)
+            return
+        started.link_exception(
+            lambda source: self._session_start_failed(call, source.exc_info()[1])
+        )
 
     def _session_start_failed(self, call: Call, error: BaseException) -> None:
         """The supervisor could not start ``call``'s session: log it, answer 500, forget it."""
@@ -800,7 +787,7 @@ class SipServer:
         if type(endpoint) is _TcpConnection:
             endpoint.calls += 1
         self.calls[call.call_id] = call
-        self._pending.put(call)
+        self._start_session_of(call)
 
     def malformed(self, error: ParseError, endpoint: Any, peer: Any) -> None:
         """Answer 400 (or the error's code) if the request can be addressed, never to an ACK;

@@ -113,7 +113,6 @@ def _footprint(server: SipServer) -> dict[str, Any]:
         "calls": len(server.calls),
         "ended": len(server._ended) + len(server._ended_old),
         "ended_timer": server._ended_timer is not None,
-        "pending": server._pending.qsize(),
         "session_children": (counts.specs, counts.active),
         "tcp_per_ip": len(server._tcp_per_ip),
         "idle_waiters": len(server._idle),

@@ -26,6 +26,6 @@ def test_demo_drives_the_uas_with_sipp_and_prints_the_tree():
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "sipp: successful=200 failed=0 (exit 0)" in completed.stdout
-    assert "sip_uas [Supervisor rest_for_one" in completed.stdout
+    assert "sip_uas [Supervisor one_for_one" in completed.stdout
     assert "demo.progress" in completed.stderr
     assert "session.crashed" in completed.stderr

@@ -450,7 +450,7 @@ def test_a_restarted_session_rings_without_100_trying(virtual_clock, hub_errors)
 
 
 def test_a_call_forgotten_before_its_first_response_leaves_no_100_timer(virtual_clock):
-    """A call refused by the router (no sessions supervisor) cancels its 100 Trying timer."""
+    """A call refused at once (no sessions supervisor) cancels its 100 Trying timer."""
     server = _server()
     sink = Recorder()
     try:
