@@ -496,6 +496,25 @@ def test_the_100_tryings_of_many_calls_share_one_hub_timer(virtual_clock):
     assert hub.timer_count == baseline
 
 
+def test_calls_due_within_10_ms_share_one_firing_of_the_hub_timer(virtual_clock):
+    """50 calls 1 ms apart: each 100 between 190 and 200 ms after its INVITE, in at most
+    6 firings (one per 10 ms), not one per call."""
+    from examples.sip_uas import TryingTimer
+
+    timer, sink = TryingTimer(), _TimedRecorder()
+    started = []
+    for number in range(50):
+        started.append(virtual_clock.now())
+        _armed_call(timer, sink, number, started[-1])
+        eventlib.sleep(0.001)
+    eventlib.sleep(0.3)
+    assert sink.codes == [100] * 50
+    waits = [round(sent - start, 4) for sent, start in zip(sink.times, started, strict=True)]
+    assert all(0.19 <= wait <= 0.2 for wait in waits), waits
+    assert len(set(sink.times)) <= 6
+    assert len(timer) == 0
+
+
 def test_calls_answered_or_ended_before_200_ms_get_no_100_trying(virtual_clock):
     """A call that responded, and one forgotten (disarmed), leave the heap silently."""
     from examples.sip_uas import TryingTimer
