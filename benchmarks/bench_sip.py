@@ -26,7 +26,11 @@ Two more measurements of the eventlib UAS alone:
   each is a difference over N: N INVITEs built and parsed minus N built; the
   requests of N calls built and served minus the same built and none served (hash
   seed fixed; T1 of a minute, so no retransmission timer fires however slowly
-  valgrind runs);
+  valgrind runs); and instructions per call of each UAS over UDP, sipp's own
+  included, each server under callgrind while sipp's UAC makes 50 calls, then
+  250, in 8 seconds: the difference over 200 is the calls' cost alone, Twisted's
+  reactor and the socket calls' user side included (the kernel's is not
+  counted);
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -42,6 +46,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -432,7 +437,88 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
             counts[name] = f"skipped: {why_not}"
             continue
         counts[name] = (count("call", calls, build) - count("call-base", calls, build)) / calls
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        counts["instructions per call over UDP"] = "skipped: sipp is not installed"
+        return counts
+    served: dict[str, float] = {}
+    for build in ("sipp", *BUILDS.values()):
+        name = f"instructions per call over UDP ({build} UAS)"
+        _, why_not = harness.compiled_script(__file__) if build == "compiled" else (None, "")
+        if why_not:
+            counts[name] = f"skipped: {why_not}"
+            continue
+        few, many = (udp_instructions(valgrind, sipp, build, number) for number in UDP_CALLS)
+        served[build] = counts[name] = (many - few) / (UDP_CALLS[1] - UDP_CALLS[0])
+    for build in BUILDS.values():
+        if build in served:
+            ratio = served[build] / served["sipp"]
+            counts[f"over UDP, {build} / sipp"] = f"{ratio:.2f} x"
     return counts
+
+
+UDP_CALLS = (50, 250)
+"""Calls of the two runs over UDP, each over UDP_SECONDS: their difference is the calls'
+cost alone (a server's start, exit and idle turns are in both)."""
+UDP_SECONDS = 8
+
+
+def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
+    """Instructions the UAS (``server``: "sipp" or an eventlib build) ran, from its start to
+    its exit, while ``sipp -sn uac`` made ``calls`` calls to it over UDP in UDP_SECONDS."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}"
+        if server == "sipp":
+            port = free_udp_port()
+            command = [sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-nostdin"]
+        else:
+            command = [sys.executable, __file__, "--uas-worker", server]
+        process = subprocess.Popen(
+            [valgrind, "--tool=callgrind", out, *command], cwd=scratch,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            if server == "sipp":
+                _wait_bound(port, process)
+            else:
+                process.stdout.readline()  # the build's version line
+                match = re.search(r"udp=(\d+)", process.stdout.readline().decode())
+                if match is None:
+                    raise RuntimeError(f"the {server} UAS did not start under valgrind")
+                port = int(match[1])
+            passed, line, _, _ = step(sipp, port, calls // UDP_SECONDS, UDP_SECONDS, scratch)
+            if not passed:
+                raise RuntimeError(f"the {server} UAS under valgrind: {line}")
+            # Both exit cleanly on these (callgrind writes its count at exit).
+            process.send_signal(signal.SIGINT if server == "sipp" else signal.SIGTERM)
+            _, err = process.communicate(timeout=120)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                process.communicate()
+    match = re.search(rb"Collected : (\d+)", err)
+    if match is None:
+        raise RuntimeError(f"no instruction count from callgrind: {err[-500:]!r}")
+    return int(match[1])
+
+
+def _wait_bound(port: int, process: subprocess.Popen[bytes], limit: float = 60.0) -> None:
+    """Wait until a socket is bound to UDP ``port`` (sipp under valgrind is slow to start),
+    read from /proc/net/udp: probing with a bind of our own could take the port from it.
+
+    Raises:
+        RuntimeError: ``process`` exited, or ``limit`` seconds passed.
+    """
+    local = f":{port:04X}"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        table = Path("/proc/net/udp").read_text()
+        if any(line.split()[1].endswith(local) for line in table.splitlines()[1:]):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"sipp's UAS did not bind 127.0.0.1:{port}")
 
 
 def print_instructions() -> int:
