@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sipp_results import SippRun, finish_sipp
 
 import eventlib
 from eventlib.green import socket, subprocess
@@ -37,7 +38,6 @@ SCENARIOS = Path(__file__).with_name("scenarios")
 requires_sipp = pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) is not installed")
 _TO_TAG = re.compile(rb"^To:.*;tag=([^;\r\n]+)", re.MULTILINE | re.IGNORECASE)
 _CALL_ID = re.compile(rb"^Call-ID: *([^\r\n]+)", re.MULTILINE | re.IGNORECASE)
-_COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 
 def _request(
@@ -307,26 +307,9 @@ def _sipp(scenario: str, server_port: int, twin_port: int, cwd: Path, *options: 
     )  # fmt: skip
 
 
-def _finish(process: Any, timeout: float) -> tuple[int, int, int, str]:
-    """Wait for a sipp (killing it if it overstays): exit status, successful, failed, output."""
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            process.communicate()
-    text = output.decode(errors="replace")
-    counts = dict(_COUNT.findall(text))
-    successful = int(counts.get("Successful call", -1))
-    return process.returncode, successful, int(counts.get("Failed call", -1)), text[-3000:]
-
-
 def _twin_sipps(
     pair: tuple[str, str], server_port: int, calls: int, cwd: Path, transport: str = "udp"
-) -> tuple[tuple[int, int, int, str], tuple[int, int, int, str]]:
+) -> tuple[SippRun, SippRun]:
     """Run a 3PCC pair: the second scenario's sipp listens for the twin link, the first places
     ``calls`` calls (a socket each, over UDP or TCP: the kernel spreads them over the workers)
     and hands each call to it; its one socket sends the other half of every call. Both sipps'
@@ -342,14 +325,14 @@ def _twin_sipps(
     try:
         with eventlib.Timeout(10):
             while not _listening(twin_port):
-                assert other_sipp.poll() is None, _finish(other_sipp, 1)[3]
+                assert other_sipp.poll() is None, finish_sipp(other_sipp, 1).output
                 eventlib.sleep(0.02)
         caller_sipp = _sipp(
             caller, server_port, twin_port, cwd, "-t", f"{letter}n", "-r", "20", "-m", str(calls)
         )
-        caller_result = _finish(caller_sipp, 60)
+        caller_result = finish_sipp(caller_sipp, 60)
     finally:
-        other_result = _finish(other_sipp, 10)  # it exits when its twin has ended
+        other_result = finish_sipp(other_sipp, 10)  # it exits when its twin has ended
     return caller_result, other_result
 
 
@@ -382,8 +365,8 @@ def test_sipp_byes_from_another_port_fail_no_call_on_2_workers(
         caller, hangup = _twin_sipps(
             ("bye_caller.xml", "bye_hangup.xml"), port, calls, tmp_path, transport
         )
-        assert caller[:3] == (0, calls, 0), caller[3]
-        assert hangup[:3] == (0, calls, 0), hangup[3]
+        assert caller.counts == (0, calls, 0), caller.output
+        assert hangup.counts == (0, calls, 0), hangup.output
         counts = _settled_totals(pool, "completed", calls)
         # All BYEs come from one port, so one worker; the INVITEs' ports are hashed over both:
         # about half the calls are the other worker's (none of 40: odds 2**-40).
@@ -574,8 +557,8 @@ def test_sipp_cancels_from_another_port_fail_no_call_on_2_workers(
         caller, canceller = _twin_sipps(
             ("cancel_caller.xml", "cancel_canceller.xml"), port, calls, tmp_path, transport
         )
-        assert caller[:3] == (0, calls, 0), caller[3]
-        assert canceller[:3] == (0, calls, 0), canceller[3]
+        assert caller.counts == (0, calls, 0), caller.output
+        assert canceller.counts == (0, calls, 0), canceller.output
         counts = _settled_totals(pool, "cancelled", calls)
         # All CANCELs come from one port, so one worker; the INVITEs' ports are hashed over both.
         assert 0 < counts["forwarded"] < calls

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
+from sipp_results import SippRun, finish_sipp
 
 from eventlib.green import socket, subprocess
 from examples.sip_uas import SipServer
 
 SIPP = shutil.which("sipp")
 requires_sipp = pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) is not installed")
-
-_COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
-
-
-@attrs.frozen
-class SippRun:
-    returncode: int
-    successful: int
-    failed: int
-    output: str
 
 
 @contextlib.contextmanager
@@ -48,24 +37,6 @@ def sipp_command(*args: str, seconds: int) -> list[str]:
 def start_sipp(args: list[str], cwd: Path) -> Any:
     return subprocess.Popen(
         args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-
-
-def finish_sipp(process: Any, timeout: float) -> SippRun:
-    """Wait for sipp to exit (killing it on the way out if it does not) and read its counts."""
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            process.communicate()
-    text = output.decode(errors="replace")
-    counts = dict(_COUNT.findall(text))
-    return SippRun(
-        returncode=process.returncode,
-        successful=int(counts.get("Successful call", -1)),
-        failed=int(counts.get("Failed call", -1)),
-        output=text[-3000:],
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from siphelpers import (
-    finish_sipp,
     requires_sipp,
     run_sipp,
     running_server,
     sipp_command,
     start_sipp,
 )
+from sipp_results import finish_sipp
 
 from examples.sip_uac import run_calls
 from examples.sip_uas import InjectedCrash

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from pool_helpers import identify, process_gone, wait_for
+from sipp_results import finish_sipp
 
 from eventlib import get_hub, sleep
 from eventlib.green import subprocess
@@ -23,7 +24,6 @@ from examples.sip_uas.workers import start_pool, totals
 
 SIPP = shutil.which("sipp")
 ROOT = Path(__file__).resolve().parents[2]
-_COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
 pytestmark = [
     pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) is not installed"),
@@ -43,18 +43,6 @@ def _start_sipp(port: int, calls: int, rate: int, cwd: Path) -> Any:
         command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
-
-
-def _finish_sipp(process: Any) -> tuple[int, int, str]:
-    try:
-        output, _ = process.communicate(timeout=70)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            process.communicate()
-    text = output.decode(errors="replace")
-    counts = dict(_COUNT.findall(text))
-    return int(counts.get("Successful call", -1)), int(counts.get("Failed call", -1)), text[-3000:]
 
 
 @pytest.mark.load
@@ -77,9 +65,8 @@ def test_sipp_at_500_cps_through_2_workers_one_killed_mid_run_fails_no_call(
             lambda: (p := pool.which_child("worker-0").proc) is not old and p, 10, "worker-0 back"
         )
         back_after = get_hub().clock() - killed_at
-        successful, failed, output = _finish_sipp(sipp)
-        assert (successful, failed) == (calls, 0), output
-        assert sipp.returncode == 0, output
+        run = finish_sipp(sipp, 70)
+        assert run.counts == (0, calls, 0), run.output
         assert back_after < 10  # no back-off: at once, plus its start (slow on a busy machine)
         assert isinstance(new, WorkerProc)
         assert new.generation == 1
@@ -102,8 +89,8 @@ def test_a_rolling_restart_under_sipp_load_fails_no_call(real_reactor, tmp_path)
         before = {proc.pid for proc in pool.workers()}
         pool.rolling_restart()
         after = {proc.pid for proc in pool.workers()}
-        successful, failed, output = _finish_sipp(sipp)
-        assert (successful, failed) == (calls, 0), output
+        run = finish_sipp(sipp, 70)
+        assert run.counts == (0, calls, 0), run.output
         assert not before & after
         assert pool.statistics().total_restarts == 0
     finally:
@@ -150,8 +137,8 @@ def test_sipp_over_tcp_through_2_workers_all_succeed(real_reactor, tmp_path):
             command, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        successful, failed, output = _finish_sipp(sipp)
-        assert (successful, failed) == (300, 0), output
+        run = finish_sipp(sipp, 70)
+        assert run.counts == (0, 300, 0), run.output
         sleep(1.5)  # the next heartbeat answers carry the counters
         assert all(proc.status.get("completed", 0) > 0 for proc in pool.workers())
     finally:
