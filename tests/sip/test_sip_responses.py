@@ -3,13 +3,14 @@ virtual clock with in-memory endpoints."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 import structlog
 from hypothesis import example, given
 from hypothesis import strategies as st
-from siphelpers import Recorder, request
+from siphelpers import Recorder, request, running_server
 
 import eventlib
 from eventlib.proc import Source
@@ -30,8 +31,9 @@ G722_ONLY = (
 SDP = "Content-Type: application/sdp\r\n"
 
 
-def _server(**config: Any) -> SipServer:
-    return SipServer(udp_port=None, **config).start()
+def _server(**config: Any) -> contextlib.AbstractContextManager[SipServer]:
+    """A UAS without listeners (requests go straight to ``handle``), stopped afterwards."""
+    return running_server(udp_port=None, **config)
 
 
 def _to_tag(response: Any) -> bytes | None:
@@ -52,71 +54,56 @@ def _to_tag(response: Any) -> bytes | None:
 )
 def test_responses_outside_a_dialog_carry_a_to_tag(virtual_clock, data, code):
     """Every final response outside a dialog has a To tag (RFC 3261 §8.2.6.2)."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(data, sink, PEER)
         [response] = sink.sent
         assert response.code == code
         assert _to_tag(response)
-    finally:
-        server.stop()
 
 
 def test_503_past_the_session_cap_carries_a_to_tag(virtual_clock):
     """The 503 sent at the session cap is tagged too."""
-    server = _server(max_sessions=0)
     sink = Recorder()
-    try:
+    with _server(max_sessions=0) as server:
         server.handle(request(), sink, PEER)
         assert sink.codes == [503]
         assert _to_tag(sink.sent[0])
-    finally:
-        server.stop()
 
 
 def test_options_200_lists_allow_accept_and_supported(virtual_clock):
     """The 200 to OPTIONS says which methods, bodies and extensions the UAS takes."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request("OPTIONS", cseq="1 OPTIONS"), sink, PEER)
         [ok] = sink.sent
         assert ok.header(b"allow") == b"INVITE, ACK, CANCEL, BYE, OPTIONS"
         assert ok.header(b"accept") == b"application/sdp"
         assert ok.header(b"supported") is not None
-    finally:
-        server.stop()
 
 
 def test_unknown_require_gets_420_naming_the_option_in_unsupported(virtual_clock):
     """Require: 100rel, foo → 420 whose Unsupported lists both."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(extra="Require: 100rel, foo\r\n"), sink, PEER)
         [refused] = sink.sent
         assert refused.code == 420
         assert refused.header(b"unsupported") == b"100rel, foo"
         assert server.stats.calls == 0
-    finally:
-        server.stop()
 
 
 def test_record_route_is_copied_into_the_180_and_the_200(virtual_clock):
     """Both Record-Route values, in order, come back in the 180 and the 200 (§12.1.1)."""
     routes = "Record-Route: <sip:p1.example.com;lr>\r\nRecord-Route: <sip:p2.example.com;lr>\r\n"
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(extra=routes), sink, PEER)
         eventlib.sleep(0.1)
         assert sink.codes == [180, 200]
         for response in sink.sent:
             values = [value for name, value in response.headers if name == b"record-route"]
             assert values == [b"<sip:p1.example.com;lr>", b"<sip:p2.example.com;lr>"]
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize(
@@ -153,14 +140,11 @@ def test_top_via_gets_received_and_rport_from_the_source(virtual_clock, via, pee
     data = request("OPTIONS", cseq="1 OPTIONS").replace(
         b"SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKtest1", via.encode()
     )
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(data, sink, peer)
         [response] = sink.sent
         assert response.header(b"via") == expected
-    finally:
-        server.stop()
 
 
 def test_every_request_but_an_ack_has_its_via_stamped(virtual_clock, monkeypatch):
@@ -173,9 +157,8 @@ def test_every_request_but_an_ack_has_its_via_stamped(virtual_clock, monkeypatch
         stamp(request, host, port)
 
     monkeypatch.setattr(server_module, "stamp_via", counting_stamp)
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.1)
         server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
@@ -183,29 +166,23 @@ def test_every_request_but_an_ack_has_its_via_stamped(virtual_clock, monkeypatch
         assert server.wait_idle(1)
         assert stamped == [b"INVITE", b"BYE"]
         assert server.stats.completed == 1
-    finally:
-        server.stop()
 
 
 def test_offer_of_pcma_only_is_answered_with_pcma(virtual_clock):
     """The 200's SDP takes the codec from the offer (RFC 3264 §6.1)."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(extra=SDP, body=PCMA_ONLY), sink, PEER)
         eventlib.sleep(0.1)
         ok = sink.last(200)
         assert b"m=audio 9 RTP/AVP 8\r\n" in ok.body
         assert b"a=inactive" in ok.body
-    finally:
-        server.stop()
 
 
 def test_offer_with_no_codec_we_take_gets_488_until_acked(virtual_clock):
     """A G.722-only offer gets 488 (tagged), resent until the ACK; the call ends at once."""
-    server = _server(t1=0.5)
     sink = Recorder()
-    try:
+    with _server(t1=0.5) as server:
         server.handle(request(extra=SDP, body=G722_ONLY), sink, PEER)
         eventlib.sleep(0.75)
         assert sink.codes == [488, 488]
@@ -214,27 +191,21 @@ def test_offer_with_no_codec_we_take_gets_488_until_acked(virtual_clock):
         assert server.wait_idle(1)
         assert server.stats.not_acceptable == 1
         assert sink.codes == [488, 488]
-    finally:
-        server.stop()
 
 
 def test_invite_without_an_offer_gets_an_offer_in_the_200(virtual_clock):
     """No SDP in the INVITE: the 200 carries our offer of PCMU and PCMA."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.1)
         assert b"m=audio 9 RTP/AVP 0 8\r\n" in sink.last(200).body
-    finally:
-        server.stop()
 
 
 def test_a_request_is_answered_on_the_endpoint_it_came_in_on(virtual_clock):
     """A BYE arriving on a second connection is answered there, not on the INVITE's."""
-    server = _server()
     first, second = Recorder(reliable=True), Recorder(reliable=True)
-    try:
+    with _server() as server:
         server.handle(request(), first, PEER)
         eventlib.sleep(0.1)
         server.handle(request("ACK", cseq="1 ACK"), first, PEER)
@@ -243,23 +214,18 @@ def test_a_request_is_answered_on_the_endpoint_it_came_in_on(virtual_clock):
         assert first.codes == [180, 200]
         assert second.codes == [200]
         assert second.sent[0].cseq_method == b"BYE"
-    finally:
-        server.stop()
 
 
 def test_content_length_of_4301_digits_gets_400(virtual_clock):
     """A Content-Length far past any size is a 400, not a ValueError from int()."""
-    server = _server()
     sink = Recorder()
     data = request().replace(b"Content-Length: 0", b"Content-Length: " + b"9" * 4301)
-    try:
+    with _server() as server:
         with structlog.testing.capture_logs() as logs:
             server.handle(data, sink, PEER)
         assert sink.codes == [400]
         [entry] = [e for e in logs if e["event"] == "sip.malformed"]
         assert "at most 9 digits" in entry["reason"]
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize(
@@ -285,8 +251,6 @@ def test_a_bad_config_value_is_refused_at_once_naming_the_field(field, value):
 @pytest.mark.parametrize("when", ["queued", "at_once"])
 def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_clock, when):
     """If the supervisor cannot start the call's session: 500 with a To tag, call.ended once."""
-    server = _server()
-    sink = Recorder()
 
     def refuse(call: object) -> Source:
         if when == "at_once":
@@ -295,7 +259,8 @@ def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_
         started.send_exception(RuntimeError("no session today"))  # as the supervisor reports it
         return started
 
-    try:
+    sink = Recorder()
+    with _server() as server:
         server.sessions.start_child_nowait = refuse
         with structlog.testing.capture_logs() as logs:
             server.handle(request(), sink, PEER)
@@ -306,8 +271,6 @@ def test_a_session_that_cannot_start_gets_a_tagged_500_and_one_log_line(virtual_
         assert line["outcome"] == "start_failed"
         [failed] = [entry for entry in logs if entry["event"] == "session.start_failed"]
         assert failed["error"] == "RuntimeError('no session today')"
-    finally:
-        server.stop()
 
 
 _VIA_PIECES = ["SIP/2.0/UDP ", "SIP/2.0/TCP ", "SIP / 2.0 / UDP ", "SIP/2.0/UDP  ", "127.0.0.1",
@@ -365,16 +328,13 @@ def _slow_sessions(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
 
 def test_no_100_trying_when_the_180_goes_out_at_once(virtual_clock):
     """A session that rings at once makes 100 Trying needless (§17.2.1): 180, 200, nothing else."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.1)
         server.handle(request("ACK", cseq="1 ACK"), sink, PEER)
         eventlib.sleep(1)  # well past the 200 ms of the 100 Trying timer
         assert sink.codes == [180, 200]
-    finally:
-        server.stop()
 
 
 def test_100_trying_goes_out_200_ms_after_the_invite_when_the_session_is_slow(
@@ -382,17 +342,14 @@ def test_100_trying_goes_out_200_ms_after_the_invite_when_the_session_is_slow(
 ):
     """A session that takes 300 ms to answer: 100 Trying at 200 ms, then its 180 and 200."""
     _slow_sessions(monkeypatch, 0.3)
-    server = _server()
     sink = _TimedRecorder()
-    try:
+    with _server() as server:
         start = virtual_clock.now()
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.4)
         assert sink.codes == [100, 180, 200]
         assert [round(t - start, 3) for t in sink.times] == [0.2, 0.3, 0.3]
         assert _to_tag(sink.sent[0]) is None  # a 100 carries no To tag of ours (§8.2.6.1)
-    finally:
-        server.stop()
 
 
 def test_invite_retransmitted_before_any_response_gets_100_trying_at_once(
@@ -400,9 +357,8 @@ def test_invite_retransmitted_before_any_response_gets_100_trying_at_once(
 ):
     """A retransmission before the 180 is answered 100 Trying then, once; no new call."""
     _slow_sessions(monkeypatch, 0.3)
-    server = _server()
     sink = _TimedRecorder()
-    try:
+    with _server() as server:
         start = virtual_clock.now()
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.05)
@@ -412,16 +368,13 @@ def test_invite_retransmitted_before_any_response_gets_100_trying_at_once(
         assert sink.codes == [100, 180, 200]  # the timer's 100 was cancelled by the first
         assert [round(t - start, 3) for t in sink.times] == [0.05, 0.3, 0.3]
         assert server.stats.calls == 1
-    finally:
-        server.stop()
 
 
 def test_invite_retransmitted_after_the_100_gets_the_100_again(virtual_clock, monkeypatch):
     """Before the 180, each retransmission gets 100 Trying again (the last provisional)."""
     _slow_sessions(monkeypatch, 0.5)
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.25)
         assert sink.codes == [100]
@@ -429,8 +382,6 @@ def test_invite_retransmitted_after_the_100_gets_the_100_again(virtual_clock, mo
         assert sink.codes == [100, 100]
         eventlib.sleep(0.3)
         assert sink.codes == [100, 100, 180, 200]
-    finally:
-        server.stop()
 
 
 def test_a_restarted_session_rings_without_100_trying(virtual_clock, hub_errors):
@@ -438,29 +389,23 @@ def test_a_restarted_session_rings_without_100_trying(virtual_clock, hub_errors)
     from examples.sip_uas import InjectedCrash
 
     hub_errors.expect(InjectedCrash)
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server.handle(request(extra="X-Crash: 1\r\n"), sink, PEER)
         eventlib.sleep(0.5)
         assert server.stats.crashes == 1
         assert sink.codes == [180, 200]
-    finally:
-        server.stop()
 
 
 def test_a_call_forgotten_before_its_first_response_leaves_no_100_timer(virtual_clock):
     """A call refused at once (no sessions supervisor) cancels its 100 Trying timer."""
-    server = _server()
     sink = Recorder()
-    try:
+    with _server() as server:
         server._sessions = None  # between two incarnations of the sessions supervisor
         server.handle(request(), sink, PEER)
         eventlib.sleep(0.5)
         assert sink.codes == [503]
         assert not server.calls
-    finally:
-        server.stop()
 
 
 def _armed_call(timer: Any, sink: Recorder, number: int, started: float) -> Any:
