@@ -393,7 +393,7 @@ class SipServer:
         self._log: Any = log
         """Where the call.ended lines go (see :meth:`start`)."""
         self.trying_timer = TryingTimer()
-        """The calls' 100 Trying at 200 ms (RFC 3261 §17.2.1), armed by their first sessions."""
+        """The calls' 100 Trying at 200 ms (RFC 3261 §17.2.1), armed as each INVITE arrives."""
         self._idle: list[Event] = []
         self._sessions_waiters: list[Event] = []
         self._tcp_per_ip: dict[str, int] = {}
@@ -784,6 +784,7 @@ class SipServer:
             invite, endpoint, peer, self.new_tag(), self.config.mailbox_capacity, crash=crash
         )
         call.started = get_hub().clock()
+        self.trying_timer.arm(call)
         if type(endpoint) is _TcpConnection:
             endpoint.calls += 1
         self.calls[call.call_id] = call

@@ -120,10 +120,11 @@ class Call:
     # -- 100 Trying (RFC 3261 §17.2.1) --------------------------------------
     #
     # The INVITE server transaction sends 100 Trying only when the TU will not
-    # answer within 200 ms (§8.2.6.1 leaves it to the UAS). The call's first
-    # session arms it for 200 ms after the INVITE arrived (the server's
-    # :class:`TryingTimer`), and disarms it when it sends its 180 (or a final
-    # response): the call costs one datagram less. The arming belongs to the
+    # answer within 200 ms (§8.2.6.1 leaves it to the UAS). The listener arms
+    # it for 200 ms after the INVITE arrived (the server's :class:`TryingTimer`),
+    # so that a session slow to start is covered too, and the session disarms it
+    # when it sends its 180 (or a final response): the call costs one datagram
+    # less. The arming belongs to the
     # call, so it survives a session's restart and ends with the call
     # (:meth:`SipServer.forget` disarms it). Until a session answers, the
     # listener answers retransmitted INVITEs with 100 Trying.
@@ -255,11 +256,8 @@ class SessionActor:
         invite = call.invite
         resumed = call.incarnation > 0  # restarted: the crash was injected already
         call.incarnation += 1
-        if not resumed:
-            if not call.tried:
-                self.server.trying_timer.arm(call)
-            if call.crash:  # before any response: the 100 timer still runs
-                raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
+        if not resumed and call.crash:  # before any response: the 100 timer still runs
+            raise InjectedCrash(f"crash injected into call {call.call_id.decode()!r}")
         server = self.server
         if invite.body:
             body = sdp.answer(invite.body, server.address, server.rtp_port)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import attrs
 import pytest
 import structlog
 from hypothesis import example, given
@@ -350,6 +351,26 @@ def test_100_trying_goes_out_200_ms_after_the_invite_when_the_session_is_slow(
         assert sink.codes == [100, 180, 200]
         assert [round(t - start, 3) for t in sink.times] == [0.2, 0.3, 0.3]
         assert _to_tag(sink.sent[0]) is None  # a 100 carries no To tag of ours (§8.2.6.1)
+
+
+def test_100_trying_goes_out_at_200_ms_when_the_session_starts_late(virtual_clock, monkeypatch):
+    """The sessions supervisor starts the call's session only at 300 ms (busy), and the session
+    answers at once: the 100 went out at 200 ms all the same (the transaction's timer, §17.2.1)."""
+    sink = _TimedRecorder()
+    with _server() as server:
+        sessions = server.sessions
+        start = sessions.template.start
+
+        def late_start(call: Any) -> Any:
+            eventlib.sleep(0.3)  # the supervisor's proc, busy with something else
+            return start(call)
+
+        monkeypatch.setattr(sessions, "template", attrs.evolve(sessions.template, start=late_start))
+        begin = virtual_clock.now()
+        server.handle(request(), sink, PEER)
+        eventlib.sleep(0.4)
+        assert sink.codes == [100, 180, 200]
+        assert [round(t - begin, 3) for t in sink.times] == [0.2, 0.3, 0.3]
 
 
 def test_invite_retransmitted_before_any_response_gets_100_trying_at_once(
