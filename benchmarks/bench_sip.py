@@ -12,7 +12,12 @@ server kept up with the rate); a failed step is tried once more. The score
 is the best *achieved* rate (calls completed / wall time of the step) among
 the passing steps; the server's CPU time per call at that step is reported
 too (on a machine with few cores the load generator, not the server, may
-set the ceiling).
+set the ceiling). Then the same servers in instructions per call over UDP,
+which the machine's load does not change (valgrind's callgrind; skipped
+without it): each server under callgrind while sipp's UAC makes 50 calls,
+then 250, in 8 seconds each; the difference over 200 is the calls' cost
+alone, Twisted's reactor and the socket calls' user side included (the
+kernel's is not counted).
 
 Two more measurements of the eventlib UAS alone:
 
@@ -26,11 +31,7 @@ Two more measurements of the eventlib UAS alone:
   each is a difference over N: N INVITEs built and parsed minus N built; the
   requests of N calls built and served minus the same built and none served (hash
   seed fixed; T1 of a minute, so no retransmission timer fires however slowly
-  valgrind runs); and instructions per call of each UAS over UDP, sipp's own
-  included, each server under callgrind while sipp's UAC makes 50 calls, then
-  250, in 8 seconds: the difference over 200 is the calls' cost alone, Twisted's
-  reactor and the socket calls' user side included (the kernel's is not
-  counted);
+  valgrind runs); and the instructions per call over UDP of the default run;
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -441,15 +442,13 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
     if sipp is None:
         counts["instructions per call over UDP"] = "skipped: sipp is not installed"
         return counts
-    served: dict[str, float] = {}
-    for build in ("sipp", *BUILDS.values()):
-        name = f"instructions per call over UDP ({build} UAS)"
-        _, why_not = harness.compiled_script(__file__) if build == "compiled" else (None, "")
-        if why_not:
-            counts[name] = f"skipped: {why_not}"
-            continue
-        few, many = (udp_instructions(valgrind, sipp, build, number) for number in UDP_CALLS)
-        served[build] = counts[name] = (many - few) / (UDP_CALLS[1] - UDP_CALLS[0])
+    _, why_not = harness.compiled_script(__file__)
+    if why_not:
+        counts["instructions per call over UDP (compiled UAS)"] = f"skipped: {why_not}"
+    builds = ("sipp", *(build for build in BUILDS.values() if build == "pure" or not why_not))
+    served = udp_instructions_per_call(valgrind, sipp, builds)
+    for build, value in served.items():
+        counts[f"instructions per call over UDP ({build} UAS)"] = value
     for build in BUILDS.values():
         if build in served:
             ratio = served[build] / served["sipp"]
@@ -461,6 +460,16 @@ UDP_CALLS = (50, 250)
 """Calls of the two runs over UDP, each over UDP_SECONDS: their difference is the calls'
 cost alone (a server's start, exit and idle turns are in both)."""
 UDP_SECONDS = 8
+
+
+def udp_instructions_per_call(valgrind: str, sipp: str, servers: Any) -> dict[str, float]:
+    """Instructions per call of each UAS in ``servers`` ("sipp" or an eventlib build) over
+    UDP: the difference of two runs (:data:`UDP_CALLS`) over the difference of their calls."""
+    per_call = {}
+    for server in servers:
+        few, many = (udp_instructions(valgrind, sipp, server, number) for number in UDP_CALLS)
+        per_call[server] = (many - few) / (UDP_CALLS[1] - UDP_CALLS[0])
+    return per_call
 
 
 def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
@@ -690,6 +699,19 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
             else ""
         )
         print(f"  {name:18} {value:6.0f} calls/s{ratio}; CPU {_us(per_call)}{cpu_ratio}")
+    # The same comparison in instructions, which the machine's load does not change.
+    counted: dict[str, float] = {}
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("instructions per call over UDP: skipped, valgrind is not installed")
+    else:
+        servers = {name: "sipp" if name == "sipp uas" else BUILDS[name] for name in results}
+        per_call = udp_instructions_per_call(valgrind, sipp, servers.values())
+        counted = {name: per_call[server] for name, server in servers.items()}
+        print("instructions per call over UDP (callgrind; user space, the kernel's not counted):")
+        for name, value in counted.items():
+            ratio = f", {value / counted['sipp uas']:.2f} x sipp" if name != "sipp uas" else ""
+            print(f"  {name:18} {value:9,.0f}{ratio}")
     if args.json:
         entries: list[dict[str, Any]] = [
             {
@@ -698,6 +720,11 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
                 "results": {
                     "max calls/s": round(results[name]),
                     "server CPU per call": None if cpu[name] is None else round(cpu[name], 1),
+                    **(
+                        {"instructions per call over UDP": round(counted[name])}
+                        if name in counted
+                        else {}
+                    ),
                     **{m: round(v, 2) for m, v in costs.get(name, {}).items()},
                 },
             }
@@ -712,6 +739,7 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
                     "units": {
                         "max calls/s": "calls/s (higher is better)",
                         "server CPU per call": "µs (lower is better)",
+                        "instructions per call over UDP": "instructions (lower is better)",
                         **dict.fromkeys(measures, "µs (lower is better)"),
                     },
                     "libraries": entries,
