@@ -14,8 +14,8 @@ the passing steps; the server's CPU time per call at that step is reported
 too (on a machine with few cores the load generator, not the server, may
 set the ceiling). Then the same servers in instructions per call over UDP,
 which the machine's load does not change (valgrind's callgrind; skipped
-without it): each server under callgrind while sipp's UAC makes 50 calls,
-then 250, in 8 seconds each; the difference over 200 is the calls' cost
+without it): each server under callgrind while sipp's UAC makes 48 calls,
+then 248, in 8 seconds each; the difference over 200 is the calls' cost
 alone, Twisted's reactor and the socket calls' user side included (the
 kernel's is not counted).
 
@@ -456,9 +456,9 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
     return counts
 
 
-UDP_CALLS = (50, 250)
-"""Calls of the two runs over UDP, each over UDP_SECONDS: their difference is the calls'
-cost alone (a server's start, exit and idle turns are in both)."""
+UDP_CALLS = (48, 248)
+"""Calls of the two runs over UDP, each over UDP_SECONDS (so at a whole rate): their
+difference is the calls' cost alone (a server's start, exit and idle turns are in both)."""
 UDP_SECONDS = 8
 
 
@@ -497,7 +497,10 @@ def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
                 if match is None:
                     raise RuntimeError(f"the {server} UAS did not start under valgrind")
                 port = int(match[1])
-            passed, line, _, _ = step(sipp, port, calls // UDP_SECONDS, UDP_SECONDS, scratch)
+            rate, odd = divmod(calls, UDP_SECONDS)
+            if odd:
+                raise ValueError(f"{calls} calls in {UDP_SECONDS} s is not a whole rate")
+            passed, line, _, _ = step(sipp, port, rate, UDP_SECONDS, scratch)
             if not passed:
                 raise RuntimeError(f"the {server} UAS under valgrind: {line}")
             # Both exit cleanly on these (callgrind writes its count at exit).
