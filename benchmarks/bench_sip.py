@@ -431,28 +431,22 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
     counts: dict[str, float | str] = {
         "instructions per INVITE parse": (count("parse", parses) - count("build", parses)) / parses,
     }
-    for build in BUILDS.values():
+    _, why_not = harness.compiled_script(__file__)
+    builds = [build for build in BUILDS.values() if build == "pure" or not why_not]
+    if why_not:
+        counts["instructions per call (compiled)"] = f"skipped: {why_not}"
+    for build in builds:
         name = f"instructions per call ({build})"
-        _, why_not = harness.compiled_script(__file__) if build == "compiled" else (None, "")
-        if why_not:
-            counts[name] = f"skipped: {why_not}"
-            continue
         counts[name] = (count("call", calls, build) - count("call-base", calls, build)) / calls
     sipp = shutil.which("sipp")
     if sipp is None:
         counts["instructions per call over UDP"] = "skipped: sipp is not installed"
         return counts
-    _, why_not = harness.compiled_script(__file__)
-    if why_not:
-        counts["instructions per call over UDP (compiled UAS)"] = f"skipped: {why_not}"
-    builds = ("sipp", *(build for build in BUILDS.values() if build == "pure" or not why_not))
-    served = udp_instructions_per_call(valgrind, sipp, builds)
+    served = udp_instructions_per_call(valgrind, sipp, ["sipp", *builds])
     for build, value in served.items():
         counts[f"instructions per call over UDP ({build} UAS)"] = value
-    for build in BUILDS.values():
-        if build in served:
-            ratio = served[build] / served["sipp"]
-            counts[f"over UDP, {build} / sipp"] = f"{ratio:.2f} x"
+    for build in builds:
+        counts[f"over UDP, {build} / sipp"] = f"{served[build] / served['sipp']:.2f} x"
     return counts
 
 
