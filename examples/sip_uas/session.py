@@ -124,10 +124,9 @@ class Call:
     # it for 200 ms after the INVITE arrived (the server's :class:`TryingTimer`),
     # so that a session slow to start is covered too, and the session disarms it
     # when it sends its 180 (or a final response): the call costs one datagram
-    # less. The arming belongs to the
-    # call, so it survives a session's restart and ends with the call
-    # (:meth:`SipServer.forget` disarms it). Until a session answers, the
-    # listener answers retransmitted INVITEs with 100 Trying.
+    # less. The arming belongs to the call, so it survives a session's restart
+    # and ends with the call (:meth:`SipServer.forget` disarms it). Until a
+    # session answers, the listener answers retransmitted INVITEs with 100 Trying.
 
     def trying(self) -> None:
         """Send 100 Trying now, unless the session has answered (it answers from then on).
