@@ -20,8 +20,7 @@ machine table. The session leaves the call's ``outcome`` for the server's
 
 from __future__ import annotations
 
-import itertools
-from heapq import heappop, heappush
+from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -158,14 +157,16 @@ class TryingTimer:
 
     A hub timer per call, set at the start of its session and cancelled by
     its 180 in the same run, cost more than the rest of the call's 100 Trying
-    logic. Here each armed call waits in a heap by its deadline (200 ms
+    logic. Here each armed call waits in a queue sorted by its deadline (200 ms
     after its INVITE arrived), and one hub timer, for the earliest, serves
-    them all, with those due within the next 10 ms. A call answered or ended
-    meanwhile is disarmed and stays in the heap until its deadline: the heap
-    holds at most 200 ms of arrivals.
+    them all, with those due within the next 10 ms. The listener arms calls
+    as their INVITEs arrive, so each joins at the end of the queue: no heap
+    is needed, and no comparison of deadlines but one. A call answered or
+    ended meanwhile is disarmed and stays queued until its deadline: the
+    queue holds at most 200 ms of arrivals.
     """
 
-    __slots__ = ("_due", "_heap", "_order", "_timer")
+    __slots__ = ("_due", "_queue", "_timer")
 
     _GRAIN = 0.01
     """Calls due within this much of a firing get their 100 with it, up to 10 ms early: at
@@ -173,8 +174,7 @@ class TryingTimer:
     sent at 190 ms is as good as one at 200 (§17.2.1 only asks for it by 200 ms)."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Call]] = []
-        self._order = itertools.count()
+        self._queue: deque[tuple[float, Call]] = deque()
         self._timer: Timer | None = None
         self._due = 0.0
         """The deadline the timer is set for."""
@@ -185,7 +185,14 @@ class TryingTimer:
             return
         call.trying_armed = True
         deadline = call.started + TRYING_DELAY
-        heappush(self._heap, (deadline, next(self._order), call))
+        queue = self._queue
+        if not queue or queue[-1][0] <= deadline:
+            queue.append((deadline, call))
+        else:  # armed out of arrival order (not by the listener): keep the queue sorted
+            index = len(queue) - 1
+            while index > 0 and queue[index - 1][0] > deadline:
+                index -= 1
+            queue.insert(index, (deadline, call))
         timer = self._timer
         if timer is None or deadline < self._due:
             if timer is not None:
@@ -199,27 +206,27 @@ class TryingTimer:
 
     def _fire(self) -> None:
         self._timer = None
-        heap = self._heap
+        queue = self._queue
         now = get_hub().clock() + self._GRAIN
-        while heap and heap[0][0] <= now:
-            call = heappop(heap)[2]
+        while queue and queue[0][0] <= now:
+            call = queue.popleft()[1]
             if call.trying_armed:
                 call.trying()
-        if heap:
-            self._set(heap[0][0])
+        if queue:
+            self._set(queue[0][0])
 
     def stop(self) -> None:
         """Disarm every call and cancel the timer (the server is stopping)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for _, _, call in self._heap:
+        for _, call in self._queue:
             call.trying_armed = False
-        self._heap.clear()
+        self._queue.clear()
 
     def __len__(self) -> int:
-        """Calls in the heap, armed or not (each leaves at its deadline)."""
-        return len(self._heap)
+        """Calls queued, armed or not (each leaves at its deadline)."""
+        return len(self._queue)
 
 
 class SessionActor:

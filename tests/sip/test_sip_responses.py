@@ -482,7 +482,7 @@ def test_calls_due_within_10_ms_share_one_firing_of_the_hub_timer(virtual_clock)
 
 
 def test_calls_answered_or_ended_before_200_ms_get_no_100_trying(virtual_clock):
-    """A call that responded, and one forgotten (disarmed), leave the heap silently."""
+    """A call that responded, and one forgotten (disarmed), leave the queue silently."""
     from examples.sip_uas import TryingTimer
 
     timer, sink = TryingTimer(), Recorder()
@@ -509,6 +509,21 @@ def test_a_call_armed_with_an_earlier_deadline_gets_its_100_first(virtual_clock)
     assert [round(t - now, 3) for t in sink.times] == [0.1, 0.3]
     assert early.tried
     assert late.tried
+
+
+def test_calls_armed_in_any_order_get_their_100s_in_deadline_order(virtual_clock):
+    """Four calls armed out of order (not as the listener arms them): each 100 on time."""
+    from examples.sip_uas import TryingTimer
+
+    timer, sink = TryingTimer(), _TimedRecorder()
+    now = virtual_clock.now()
+    offsets = [0.1, 0.05, -0.1, 0.0, 0.05]
+    calls = [_armed_call(timer, sink, n, now + offset) for n, offset in enumerate(offsets)]
+    assert len(timer) == 5
+    eventlib.sleep(0.4)
+    assert [round(t - now, 3) for t in sink.times] == [0.1, 0.2, 0.25, 0.25, 0.3]
+    assert all(call.tried for call in calls)
+    assert len(timer) == 0
 
 
 def test_stopping_the_trying_timer_disarms_its_calls_and_cancels_its_hub_timer(virtual_clock):
