@@ -1,10 +1,14 @@
-"""Max calls/s with 0 failed calls: eventlib's SIP UAS example vs sipp's own UAS.
+"""Max calls/s with 0 failed calls: eventlib's SIP UAS example vs sipp's own UAS and a bare
+Twisted one.
 
 The eventlib UAS runs twice, on each build of eventlib: *pure* Python (this
 checkout) and *compiled* (``make compiled``'s tree; skipped with the reason when
 it is missing or stale), the example's code from this checkout either way; every
 eventlib process says which build it imported, and a report from the other build
-is refused. Both servers run in their own process on 127.0.0.1 and are driven by
+is refused. The bare Twisted UAS (``sip_bare_twisted.py``, beside this script) answers
+sipp's calls from one callback and checks nothing: it is the floor of Python and
+Twisted, and the example's cost above it is that of its checks, sessions and
+supervision. Every server runs in its own process on 127.0.0.1 and is driven by
 ``sipp -sn uac`` at increasing rates (``-r``), each step bounded in time. A
 step passes when sipp reports every call successful, none failed, and the
 step took at most ``--slack`` times its nominal length plus a second (the
@@ -60,6 +64,10 @@ import harness  # benchmarks/harness.py, beside this script
 ROOT = Path(__file__).resolve().parent.parent
 BUILDS = {"eventlib": "pure", harness.COMPILED: "compiled"}
 """The eventlib UAS's rows (library names as run_all.py reads them) and their builds."""
+BARE = "twisted bare uas"
+"""The row of the bare Twisted UAS (benchmarks/sip_bare_twisted.py): the floor of Python and
+Twisted, with none of the example's checks, sessions or supervision."""
+BARE_UAS = Path(__file__).with_name("sip_bare_twisted.py")
 RATES = [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000, 12000]
 _COUNT = re.compile(r"^\s*(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)", re.MULTILINE)
 
@@ -118,18 +126,30 @@ def start_eventlib_uas(build: str = "pure") -> tuple[subprocess.Popen[bytes], in
     Raises:
         RuntimeError: it did not start, or (``SystemExit`` of the worker) not on that build.
     """
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--uas-worker", build],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    process, port, version = _start_uas([sys.executable, __file__, "--uas-worker", build], build)
+    if ("compiled:" in version) != (build == "compiled"):
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the {build} UAS did not start on its build: {version!r}")
+    return process, port, version
+
+
+def start_bare_uas() -> tuple[subprocess.Popen[bytes], int, str]:
+    """The bare Twisted UAS, its UDP port and its version line."""
+    return _start_uas([sys.executable, str(BARE_UAS)], "bare Twisted")
+
+
+def _start_uas(command: list[str], what: str) -> tuple[subprocess.Popen[bytes], int, str]:
+    """Start a UAS that prints its version line, then ``udp=<port>``; return both and it."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     version = process.stdout.readline().decode().strip()
     line = process.stdout.readline().decode()
     match = re.search(r"udp=(\d+)", line)
-    if match is None or ("compiled:" in version) != (build == "compiled"):
+    if match is None:
         process.kill()
         process.wait()
-        raise RuntimeError(f"the {build} UAS did not start: {version!r} {line!r}")
+        raise RuntimeError(f"the {what} UAS did not start: {version!r} {line!r}")
     return process, int(match[1]), version
 
 
@@ -442,11 +462,12 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
     if sipp is None:
         counts["instructions per call over UDP"] = "skipped: sipp is not installed"
         return counts
-    served = udp_instructions_per_call(valgrind, sipp, ["sipp", *builds])
-    for build, value in served.items():
-        counts[f"instructions per call over UDP ({build} UAS)"] = value
+    served = udp_instructions_per_call(valgrind, sipp, ["sipp", "bare", *builds])
+    for server, value in served.items():
+        counts[f"instructions per call over UDP ({server} UAS)"] = value
     for build in builds:
         counts[f"over UDP, {build} / sipp"] = f"{served[build] / served['sipp']:.2f} x"
+        counts[f"over UDP, {build} / bare"] = f"{served[build] / served['bare']:.2f} x"
     return counts
 
 
@@ -457,7 +478,7 @@ UDP_SECONDS = 8
 
 
 def udp_instructions_per_call(valgrind: str, sipp: str, servers: Any) -> dict[str, float]:
-    """Instructions per call of each UAS in ``servers`` ("sipp" or an eventlib build) over
+    """Instructions per call of each UAS in ``servers`` ("sipp", "bare" or an eventlib build) over
     UDP: the difference of two runs (:data:`UDP_CALLS`) over the difference of their calls."""
     per_call = {}
     for server in servers:
@@ -467,13 +488,15 @@ def udp_instructions_per_call(valgrind: str, sipp: str, servers: Any) -> dict[st
 
 
 def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
-    """Instructions the UAS (``server``: "sipp" or an eventlib build) ran, from its start to
+    """Instructions the UAS (``server``: "sipp", "bare" or an eventlib build) ran, from its start to
     its exit, while ``sipp -sn uac`` made ``calls`` calls to it over UDP in UDP_SECONDS."""
     with tempfile.TemporaryDirectory() as scratch:
         out = f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}"
         if server == "sipp":
             port = free_udp_port()
             command = [sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-nostdin"]
+        elif server == "bare":
+            command = [sys.executable, str(BARE_UAS)]
         else:
             command = [sys.executable, __file__, "--uas-worker", server]
         process = subprocess.Popen(
@@ -486,7 +509,7 @@ def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
             if server == "sipp":
                 _wait_bound(port, process)
             else:
-                process.stdout.readline()  # the build's version line
+                process.stdout.readline()  # the version line
                 match = re.search(r"udp=(\d+)", process.stdout.readline().decode())
                 if match is None:
                     raise RuntimeError(f"the {server} UAS did not start under valgrind")
@@ -646,6 +669,18 @@ def main() -> int:
     return bench_builds(sipp, args)
 
 
+def _ratios(values: dict[str, Any], name: str) -> str:
+    """``name``'s value against sipp's UAS and, for an eventlib build, the bare Twisted one."""
+    value = values[name]
+    references = [] if name == "sipp uas" else ["sipp uas"] if name == BARE else ["sipp uas", BARE]
+    shown = [
+        f"{value / values[reference]:.2f} x {'sipp' if reference == 'sipp uas' else 'bare'}"
+        for reference in references
+        if value and values.get(reference)
+    ]
+    return "".join(f", {text}" for text in shown)
+
+
 def bench_builds(sipp: str, args: argparse.Namespace) -> int:
     """The log cost on each build, then the ramp of each build's UAS and of sipp's."""
     _, why_not = harness.compiled_script(__file__)
@@ -669,6 +704,7 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
         starts: list[tuple[str, Any]] = [
             (lib, lambda build=build: start_eventlib_uas(build)) for lib, build in runnable.items()
         ]
+        starts.append((BARE, start_bare_uas))
         starts.append(("sipp uas", lambda: (*start_sipp_uas(sipp, scratch), "sipp")))
         for name, start in starts:
             process, port, versions[name] = start()
@@ -685,30 +721,23 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
                     process.wait()
                 if process.stdout is not None:
                     process.stdout.close()
-    theirs = results["sipp uas"]
     print("\nmax calls/s with 0 failures (target: eventlib >= 2000), server CPU per call there:")
     for name, value in results.items():
-        ratio = f", {value / theirs:.2f} x sipp" if theirs and name != "sipp uas" else ""
-        per_call = cpu[name]
-        cpu_ratio = (
-            f", {per_call / cpu['sipp uas']:.2f} x sipp"
-            if per_call and cpu["sipp uas"] and name != "sipp uas"
-            else ""
-        )
-        print(f"  {name:18} {value:6.0f} calls/s{ratio}; CPU {_us(per_call)}{cpu_ratio}")
+        ratios = _ratios(results, name)
+        print(f"  {name:18} {value:6.0f} calls/s{ratios}; CPU {_us(cpu[name])}{_ratios(cpu, name)}")
     # The same comparison in instructions, which the machine's load does not change.
     counted: dict[str, float] = {}
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         print("instructions per call over UDP: skipped, valgrind is not installed")
     else:
-        servers = {name: "sipp" if name == "sipp uas" else BUILDS[name] for name in results}
+        kinds = {"sipp uas": "sipp", BARE: "bare"}
+        servers = {name: kinds.get(name) or BUILDS[name] for name in results}
         per_call = udp_instructions_per_call(valgrind, sipp, servers.values())
         counted = {name: per_call[server] for name, server in servers.items()}
         print("instructions per call over UDP (callgrind; user space, the kernel's not counted):")
         for name, value in counted.items():
-            ratio = f", {value / counted['sipp uas']:.2f} x sipp" if name != "sipp uas" else ""
-            print(f"  {name:18} {value:9,.0f}{ratio}")
+            print(f"  {name:18} {value:9,.0f}{_ratios(counted, name)}")
     if args.json:
         entries: list[dict[str, Any]] = [
             {
