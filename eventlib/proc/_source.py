@@ -225,7 +225,15 @@ class Source:
         if self._result is not NOT_USED:
             raise AssertionError(f"{self!r} has been fired already")
         self._result = value
-        self._fired()
+        links = self._links
+        if links:
+            for _, kind in links:
+                if kind != _EXCEPTION:
+                    get_hub().schedule_soon(self._notify)
+                    return
+            # Only listeners of an exception (say a start_child_nowait caller's): none hears
+            # of a value, so none is kept, and no hub turn is spent on them.
+            self._links = None
 
     def send_exception(self, *throw_args: Any) -> None:
         """Fire with an exception (greenlet.throw arguments).

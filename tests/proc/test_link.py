@@ -158,6 +158,28 @@ def test_link_exception_does_not_fire_on_return(virtual_clock):
     assert listener.calls == []
 
 
+def test_a_value_lets_go_of_exception_listeners_at_once(virtual_clock):
+    """A Source that gets a value drops its link_exception listeners on the spot (nothing
+    keeps them until the next hub turn), and calls none of them; other links still fire."""
+    import gc
+    import weakref
+
+    source = Source("request")
+    silent, heard = Recorder(), Recorder()
+    source.link_exception(silent)
+    gone = weakref.ref(silent)
+    del silent
+    source.send(7)
+    gc.collect()
+    assert gone() is None
+    other = Source("other")
+    other.link_exception(Recorder())
+    other.link_value(heard)
+    other.send(8)
+    sleep(0)
+    assert [s.value for s in heard.calls] == [8]
+
+
 def test_link_value_does_not_fire_on_failure(virtual_clock, hub_errors):
     """A link_value listener stays silent when the proc raises."""
     hub_errors.expect(ValueError)
