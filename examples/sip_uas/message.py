@@ -350,20 +350,19 @@ def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR09
     # No line may hold a bare CR or LF: the start line is checked whole below (its URI takes
     # no white space), the header lines by _known_headers.
     lines = head.split(b"\r\n")
-    first = lines[0]
-    start = first.split(b" ")  # what _REQUEST_LINE reads, for the usual methods
-    if len(start) != 3 or start[0] not in _USUAL_METHODS or start[2] != b"SIP/2.0":
-        return None
-    uri = start[1]
-    if not first.isascii() or not _good_uri(uri):
-        return None
+    start = _START_LINES.get(lines[0])
+    if start is None:
+        start = _usual_start(lines[0])
+        if start is None:
+            return None
+    method, uri = start
     headers = _known_headers(lines)
     if headers is None:
         return None
     fields = dict(headers)
     if len(fields) != len(headers):
         return None
-    request = Request(start[0], uri, headers)
+    request = Request(method, uri, headers)
     request.fields = fields
     if not _read_fields(request, fields):
         return None
@@ -376,21 +375,24 @@ def _usual_request(data: bytes, max_size: int) -> Request | None:  # noqa: PLR09
     return request
 
 
-def _good_uri(uri: bytes) -> bool:
-    """Whether ``uri`` is a bare URI without headers, remembered: most requests reuse a few."""
-    if uri in _GOOD_URIS:
-        return True
-    if _URI.fullmatch(uri) is None or _has_headers(uri):
-        return False
-    if len(_GOOD_URIS) >= _GOOD_URIS_LIMIT:
-        _GOOD_URIS.clear()  # peers choose the URIs: keep it bounded
-    _GOOD_URIS.add(uri)
-    return True
+def _usual_start(line: bytes) -> tuple[bytes, bytes] | None:
+    """The method and URI of a request line of the usual shape (a usual method, one space
+    each side of a bare URI without headers, ``SIP/2.0``), else None; remembered, bounded:
+    most requests repeat a few start lines."""
+    parts = line.split(b" ")  # what _REQUEST_LINE reads, for the usual methods
+    if len(parts) != 3 or parts[0] not in _USUAL_METHODS or parts[2] != b"SIP/2.0":
+        return None
+    uri = parts[1]
+    if not line.isascii() or _URI.fullmatch(uri) is None or _has_headers(uri):
+        return None
+    if len(_START_LINES) >= _START_LINES_LIMIT:
+        _START_LINES.clear()  # peers choose the URIs: keep it bounded
+    start = _START_LINES[line] = (parts[0], uri)
+    return start
 
 
-_MAX_FORWARDS_VALUES = frozenset(b"%d" % hops for hops in range(256))
-_GOOD_URIS: set[bytes] = set()
-_GOOD_URIS_LIMIT = 1024
+_START_LINES: dict[bytes, tuple[bytes, bytes]] = {}
+_START_LINES_LIMIT = 1024
 _USUAL_METHODS = frozenset((b"INVITE", b"ACK", b"BYE", b"CANCEL", b"OPTIONS"))
 
 
@@ -415,8 +417,8 @@ def _known_headers(lines: list[bytes]) -> list[tuple[bytes, bytes]] | None:
 
 def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     """A header line not remembered: its (name, value) if the name was seen before, the
-    line holds no bare CR or LF and the value passes the check the UAS makes of it
-    (:data:`_LINE_CHECKS`); else None. Remembered when short (a good line stays good),
+    line holds no bare CR or LF and the value passes the check the careful path makes of
+    it (:data:`_VALIDATORS`); else None. Remembered when short (a good line stays good),
     unless it is a Via."""
     name, colon, value = line.partition(b":")
     long = _NAMES.get(name)
@@ -424,9 +426,11 @@ def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     if long is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
         return None
     value = value.strip()
-    check = _LINE_CHECKS.get(long)
-    if check is not None and not check(value):
-        return None
+    rule = _VALIDATORS.get(long)
+    if rule is not None:
+        check, varying = rule
+        if check(value) if varying is None else _remembered(check, value, varying):
+            return None
     header = (long, value)
     # A Via line names its transaction (its branch is unique, RFC 3261 §8.1.1.7): seen
     # again only in a retransmission, it would push out the lines that do repeat.
@@ -467,44 +471,6 @@ def _read_fields(request: Request, fields: dict[bytes, bytes]) -> bool:
         return False
     request.cseq_method = method
     return True  # the values of Via, From, To, Call-ID... were checked line by line
-
-
-def _good_via(value: bytes) -> bool:
-    return not _remembered(_via_problem, value, b";branch=")
-
-
-def _good_address(value: bytes) -> bool:
-    return not _remembered(_one_address_problem, value, b";tag=")
-
-
-def _good_contacts(value: bytes) -> bool:
-    return not _remembered(_contacts_problem, value, b"")
-
-
-def _good_call_id(value: bytes) -> bool:
-    return _CALL_ID.fullmatch(value) is not None
-
-
-def _good_max_forwards(value: bytes) -> bool:
-    # (when not in its usual form "0".."255": the careful path decides)
-    return value in _MAX_FORWARDS_VALUES
-
-
-def _good_date(value: bytes) -> bool:
-    return not _date_problem(value)
-
-
-_LINE_CHECKS: dict[bytes, Callable[[bytes], bool]] = {
-    b"via": _good_via,
-    b"from": _good_address,
-    b"to": _good_address,
-    b"contact": _good_contacts,
-    b"call-id": _good_call_id,
-    b"max-forwards": _good_max_forwards,
-    b"date": _good_date,
-}
-"""The usual request's checks of the values the UAS reads (the careful path's
-:data:`_VALIDATORS`), made once per header line: a line that fails goes to the careful path."""
 
 
 def _parse_any(data: bytes, max_size: int) -> Request | Response | None:

@@ -92,6 +92,19 @@ def test_remembered_header_lines_are_bounded_in_number_and_length():
     assert max(map(len, message._LINES)) <= message._LINE_REMEMBERED
 
 
+def test_remembered_start_lines_are_bounded_and_only_good_ones_are_kept():
+    """Peers choose the Request-URIs: at most _START_LINES_LIMIT start lines are remembered,
+    and one the careful path refuses (a URI with headers) is never among them."""
+    for number in range(message._START_LINES_LIMIT + 10):
+        data = request().replace(b"sip:uas@", b"sip:uas%d@" % number, 1)
+        assert parse_message(data).uri == b"sip:uas%d@127.0.0.1" % number
+    assert len(message._START_LINES) <= message._START_LINES_LIMIT
+    bad = request().replace(b"sip:uas@127.0.0.1 ", b"sip:uas@127.0.0.1?x=y ", 1)
+    with pytest.raises(ParseError, match="carries headers"):
+        parse_message(bad)
+    assert not any(b"?" in line for line in message._START_LINES)
+
+
 @pytest.mark.parametrize(
     "line",
     ["Max-Forwards: 999", "Via: bad via", "To: <sip:b@c", "Call-ID: two words", "Date: yesterday"],
