@@ -43,8 +43,11 @@ def refusal(request: Request) -> Refusal | None:
         return None
     if request.uri[:4].lower() not in _SCHEMES:
         return 416, ()
-    if method == b"CANCEL":
-        return None
+    fields = request.fields
+    if method == b"CANCEL" or (
+        fields is not None and method != b"INVITE" and b"require" not in fields
+    ):
+        return None  # a CANCEL ignores Require; the usual BYE or OPTIONS has none
     require, accept, content_type = _read_headers(request)
     if require:
         unsupported = [tag for tag in _items(require) if tag not in SUPPORTED]
