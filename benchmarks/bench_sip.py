@@ -16,7 +16,10 @@ server kept up with the rate); a failed step is tried once more. The score
 is the best *achieved* rate (calls completed / wall time of the step) among
 the passing steps; the server's CPU time per call at that step is reported
 too (on a machine with few cores the load generator, not the server, may
-set the ceiling). Then the same servers in instructions per call over UDP,
+set the ceiling), and at 2,000 calls/s, a step every server passes here: at
+its own best rate a server also reads more datagrams per wake-up, which
+lowers its CPU per call, so only the common rate compares the servers at one
+load. Then the same servers in instructions per call over UDP,
 which the machine's load does not change (valgrind's callgrind; skipped
 without it): each server under callgrind while sipp's UAC makes 48 calls,
 then 248, in 8 seconds each; the difference over 200 is the calls' cost
@@ -207,12 +210,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+COMMON_RATE = 2000
+"""A rate every server sustains here: CPU per call there compares the servers at one load,
+where CPU per call at each one's best rate also reflects how much each batches at it."""
+
+
 def ramp(
     name: str, sipp: str, server: subprocess.Popen[bytes], port: int, options: argparse.Namespace
-) -> tuple[float, float | None]:
+) -> tuple[float, float | None, float | None]:
     """Ramp the rate; return the best achieved rate (calls completed / wall time) of the steps
-    with 0 failures, and the server's CPU time per call (µs) at that step."""
-    best, cpu_per_call = 0.0, None
+    with 0 failures, the server's CPU time per call (µs) at that step, and at COMMON_RATE
+    (None if that step failed)."""
+    best, cpu_per_call, at_common = 0.0, None, None
     for rate in RATES:
         for _attempt in range(2):  # one retry: a single lost datagram must not end the ramp
             before = cpu_seconds(server.pid)
@@ -227,10 +236,13 @@ def ramp(
             time.sleep(1.0)
         if not (passed and kept_up):
             break
+        per_call = used / (rate * options.step_seconds) * 1e6
+        if rate == COMMON_RATE:
+            at_common = per_call
         if achieved > best:
-            best, cpu_per_call = achieved, used / (rate * options.step_seconds) * 1e6
+            best, cpu_per_call = achieved, per_call
         time.sleep(0.5)
-    return best, cpu_per_call
+    return best, cpu_per_call, at_common
 
 
 # -- the cost of the call.ended line ---------------------------------------------
@@ -527,10 +539,10 @@ def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
             if process.returncode is None:
                 process.kill()
                 process.communicate()
-    match = re.search(rb"Collected : (\d+)", err)
-    if match is None:
+    collected = re.search(rb"Collected : (\d+)", err)
+    if collected is None:
         raise RuntimeError(f"no instruction count from callgrind: {err[-500:]!r}")
-    return int(match[1])
+    return int(collected[1])
 
 
 def _wait_bound(port: int, process: subprocess.Popen[bytes], limit: float = 60.0) -> None:
@@ -682,7 +694,8 @@ def _ratios(values: dict[str, Any], name: str) -> str:
 
 
 def bench_builds(sipp: str, args: argparse.Namespace) -> int:
-    """The log cost on each build, then the ramp of each build's UAS and of sipp's."""
+    """The log cost on each build, then the ramp of each build's UAS, the bare Twisted one
+    and sipp's, then their instructions per call over UDP."""
     _, why_not = harness.compiled_script(__file__)
     runnable = {lib: build for lib, build in BUILDS.items() if build == "pure" or not why_not}
     if why_not:
@@ -697,34 +710,15 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
             f"{rendered:.1f} µs rendered, {filtered:.2f} µs filtered",
             flush=True,
         )
-    results: dict[str, float] = {}
-    cpu: dict[str, float | None] = {}
     versions: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        starts: list[tuple[str, Any]] = [
-            (lib, lambda build=build: start_eventlib_uas(build)) for lib, build in runnable.items()
-        ]
-        starts.append((BARE, start_bare_uas))
-        starts.append(("sipp uas", lambda: (*start_sipp_uas(sipp, scratch), "sipp")))
-        for name, start in starts:
-            process, port, versions[name] = start()
-            try:
-                print(f"{name} UAS on 127.0.0.1:{port} ({versions[name]})", flush=True)
-                args.scratch = scratch
-                results[name], cpu[name] = ramp(name, sipp, process, port, args)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                if process.stdout is not None:
-                    process.stdout.close()
+    results, cpu, cpu_common = _ramp_servers(sipp, runnable, versions, args)
     print("\nmax calls/s with 0 failures (target: eventlib >= 2000), server CPU per call there:")
     for name, value in results.items():
         ratios = _ratios(results, name)
         print(f"  {name:18} {value:6.0f} calls/s{ratios}; CPU {_us(cpu[name])}{_ratios(cpu, name)}")
+    print(f"server CPU per call at {COMMON_RATE} calls/s, the same load for every server:")
+    for name, common in cpu_common.items():
+        print(f"  {name:18} {_us(common)}{_ratios(cpu_common, name)}")
     # The same comparison in instructions, which the machine's load does not change.
     counted: dict[str, float] = {}
     valgrind = shutil.which("valgrind")
@@ -739,41 +733,82 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
         for name, value in counted.items():
             print(f"  {name:18} {value:9,.0f}{_ratios(counted, name)}")
     if args.json:
-        entries: list[dict[str, Any]] = [
-            {
-                "library": name,
-                "version": versions[name],
-                "results": {
-                    "max calls/s": round(results[name]),
-                    "server CPU per call": None if cpu[name] is None else round(cpu[name], 1),
-                    **(
-                        {"instructions per call over UDP": round(counted[name])}
-                        if name in counted
-                        else {}
-                    ),
-                    **{m: round(v, 2) for m, v in costs.get(name, {}).items()},
-                },
+        measured = {
+            name: {
+                "max calls/s": float(round(results[name])),
+                "server CPU per call": cpu[name],
+                f"server CPU per call at {COMMON_RATE} calls/s": cpu_common[name],
+                "instructions per call over UDP": counted.get(name),
+                **costs.get(name, {}),
             }
             for name in results
-        ]
-        if why_not:
-            entries.append({"library": harness.COMPILED, "skipped": why_not})
-        measures = next(iter(costs.values()))
-        args.json.write_text(
-            json.dumps(
-                {
-                    "units": {
-                        "max calls/s": "calls/s (higher is better)",
-                        "server CPU per call": "µs (lower is better)",
-                        "instructions per call over UDP": "instructions (lower is better)",
-                        **dict.fromkeys(measures, "µs (lower is better)"),
-                    },
-                    "libraries": entries,
-                },
-                indent=2,
-            )
-        )
+        }
+        _write_json(args.json, measured, versions, why_not)
     return 0
+
+
+def _ramp_servers(
+    sipp: str, runnable: dict[str, str], versions: dict[str, str], args: argparse.Namespace
+) -> tuple[dict[str, float], dict[str, float | None], dict[str, float | None]]:
+    """Ramp each eventlib build's UAS, then the bare Twisted one, then sipp's (filling
+    ``versions``); return the best rates, the CPU per call there and at COMMON_RATE."""
+    results: dict[str, float] = {}
+    cpu: dict[str, float | None] = {}
+    cpu_common: dict[str, float | None] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        starts: list[tuple[str, Any]] = [
+            (lib, lambda build=build: start_eventlib_uas(build)) for lib, build in runnable.items()
+        ]
+        starts.append((BARE, start_bare_uas))
+        starts.append(("sipp uas", lambda: (*start_sipp_uas(sipp, scratch), "sipp")))
+        for name, start in starts:
+            process, port, versions[name] = start()
+            try:
+                print(f"{name} UAS on 127.0.0.1:{port} ({versions[name]})", flush=True)
+                args.scratch = scratch
+                results[name], cpu[name], cpu_common[name] = ramp(name, sipp, process, port, args)
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                if process.stdout is not None:
+                    process.stdout.close()
+    return results, cpu, cpu_common
+
+
+_UNITS = {
+    "max calls/s": ("calls/s (higher is better)", 0),
+    "server CPU per call": ("µs (lower is better)", 1),
+    f"server CPU per call at {COMMON_RATE} calls/s": ("µs (lower is better)", 1),
+    "instructions per call over UDP": ("instructions (lower is better)", 0),
+}
+"""The unit and the decimals kept of each measure (the others: the log cost's, in µs, 2)."""
+
+
+def _write_json(
+    path: Path, measured: dict[str, dict[str, float | None]], versions: dict[str, str], why_not: str
+) -> None:
+    """run_all.py's format: each server's measures (those it has), their units, the skips."""
+    entries: list[dict[str, Any]] = [
+        {
+            "library": name,
+            "version": versions[name],
+            "results": {
+                measure: round(value, _UNITS.get(measure, ("", 2))[1])
+                for measure, value in values.items()
+                if value is not None
+            },
+        }
+        for name, values in measured.items()
+    ]
+    if why_not:
+        entries.append({"library": harness.COMPILED, "skipped": why_not})
+    measures = dict.fromkeys(measure for values in measured.values() for measure in values)
+    units = {measure: _UNITS.get(measure, ("µs (lower is better)", 2))[0] for measure in measures}
+    path.write_text(json.dumps({"units": units, "libraries": entries}, indent=2))
 
 
 # -- --workers 1,2: the UAS on a pool of N worker processes (eventlib.workers) ------------
