@@ -20,7 +20,9 @@ machine table. The session leaves the call's ``outcome`` for the server's
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -189,10 +191,7 @@ class TryingTimer:
         if not queue or queue[-1][0] <= deadline:
             queue.append((deadline, call))
         else:  # armed out of arrival order (not by the listener): keep the queue sorted
-            index = len(queue) - 1
-            while index > 0 and queue[index - 1][0] > deadline:
-                index -= 1
-            queue.insert(index, (deadline, call))
+            queue.insert(bisect_right(queue, deadline, key=itemgetter(0)), (deadline, call))
         timer = self._timer
         if timer is None or deadline < self._due:
             if timer is not None:
