@@ -129,7 +129,7 @@ def start_eventlib_uas(build: str = "pure") -> tuple[subprocess.Popen[bytes], in
     Raises:
         RuntimeError: it did not start, or (``SystemExit`` of the worker) not on that build.
     """
-    process, port, version = _start_uas([sys.executable, __file__, "--uas-worker", build], build)
+    process, port, version = _start_uas(_uas_command(build), build)
     if ("compiled:" in version) != (build == "compiled"):
         process.kill()
         process.wait()
@@ -139,7 +139,14 @@ def start_eventlib_uas(build: str = "pure") -> tuple[subprocess.Popen[bytes], in
 
 def start_bare_uas() -> tuple[subprocess.Popen[bytes], int, str]:
     """The bare Twisted UAS, its UDP port and its version line."""
-    return _start_uas([sys.executable, str(BARE_UAS)], "bare Twisted")
+    return _start_uas(_uas_command("bare"), "bare Twisted")
+
+
+def _uas_command(server: str) -> list[str]:
+    """The command of a Python UAS: "bare" (the bare Twisted one) or an eventlib build's."""
+    if server == "bare":
+        return [sys.executable, str(BARE_UAS)]
+    return [sys.executable, __file__, "--uas-worker", server]
 
 
 def _start_uas(command: list[str], what: str) -> tuple[subprocess.Popen[bytes], int, str]:
@@ -507,10 +514,8 @@ def udp_instructions(valgrind: str, sipp: str, server: str, calls: int) -> int:
         if server == "sipp":
             port = free_udp_port()
             command = [sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-nostdin"]
-        elif server == "bare":
-            command = [sys.executable, str(BARE_UAS)]
         else:
-            command = [sys.executable, __file__, "--uas-worker", server]
+            command = _uas_command(server)
         process = subprocess.Popen(
             [valgrind, "--tool=callgrind", out, *command], cwd=scratch,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -735,7 +740,7 @@ def bench_builds(sipp: str, args: argparse.Namespace) -> int:
     if args.json:
         measured = {
             name: {
-                "max calls/s": float(round(results[name])),
+                "max calls/s": results[name],
                 "server CPU per call": cpu[name],
                 f"server CPU per call at {COMMON_RATE} calls/s": cpu_common[name],
                 "instructions per call over UDP": counted.get(name),
