@@ -12,6 +12,14 @@ installed only while they wait: the first signal starts the clean stop and puts
 the previous handlers back, so a second Ctrl-C during a slow shutdown gets
 Python's usual ``KeyboardInterrupt``.
 
+Python runs a signal's handler only when the main thread runs Python code
+again. A signal that arrives just before the reactor goes to sleep in its poll
+(or in another thread) would wait there until some I/O or timer woke it, maybe
+for hours. So while they wait and stop, unless a wake-up descriptor is
+already set (``signal.set_wakeup_fd``: Twisted's own handlers, asyncio's
+``add_signal_handler``), every signal also writes a byte to a pipe the reactor
+watches, and its handler runs at once.
+
 Example::
 
     import eventlib
@@ -23,13 +31,15 @@ Example::
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Protocol
 
-from eventlib.hub import check_not_main_loop, get_hub
+from eventlib.hub import Hub, check_not_main_loop, get_hub
 from eventlib.log import STATE as _LOG
 from eventlib.log import get_logger
 from eventlib.proc import ProcExit, spawn
@@ -99,23 +109,24 @@ def serve_forever(
         if not outcome.ready():
             outcome.send(None)
 
-    previous = _install(list(signals), on_signal)
-    try:
-        target.link(on_exit)
+    with _signals_wake_the_loop(hub):
+        previous = _install(list(signals), on_signal)
         try:
-            received: signal.Signals | None = outcome.wait()
+            target.link(on_exit)
+            try:
+                received: signal.Signals | None = outcome.wait()
+            finally:
+                target.unlink(on_exit)
         finally:
-            target.unlink(on_exit)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    if received is None:
-        target.wait()  # raises what it failed with
-        return None
-    if _LOG.enabled:
-        _log.debug("signal.received", signal=received.name, stopping=repr(target))
-    _stop(target)
-    return received
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if received is None:
+            target.wait()  # raises what it failed with
+            return None
+        if _LOG.enabled:
+            _log.debug("signal.received", signal=received.name, stopping=repr(target))
+        _stop(target)  # a second signal's handler must run at once too
+        return received
 
 
 def run(main: Callable[..., Any], *args: Any, signals: Iterable[int] = DEFAULT_SIGNALS) -> Any:
@@ -160,6 +171,50 @@ def _install(
             signal.signal(signum, old)
         raise
     return previous
+
+
+@contextmanager
+def _signals_wake_the_loop(hub: Hub) -> Iterator[None]:
+    """Make every signal wake the reactor, so that its Python handler runs at once.
+
+    Python's C-level handler only notes the signal; the Python handler runs
+    when the main thread next runs Python code. A signal that lands after the
+    reactor's last look and before its poll, or in a thread other than the main
+    one, leaves the poll asleep until its timeout. With a wake-up descriptor
+    the C-level handler also writes a byte, which ends the poll. When one is
+    already set, whoever set it reads it in the loop: it is left alone.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except BaseException:
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
+        yield
+        return
+
+    def drain(_descriptor: object) -> None:
+        try:
+            while os.read(read_end, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    descriptor = hub.add_descriptor(read_end, read=drain)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(-1)
+        hub.remove_descriptor(descriptor)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def _stop(target: Stoppable) -> None:

@@ -5,11 +5,13 @@ proc, which runs only once the main program is parked inside serve_forever(),
 so the handlers are in place before the test sends anything.
 """
 
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +69,43 @@ eventlib.spawn(print, "ready", flush=True)
 eventlib.serve_forever(sup)
 """
 
+# The main thread blocks the signals, so the kernel delivers them to a thread that
+# does not: nothing interrupts the main thread's poll. This is what happens, by
+# chance, to a signal that lands just before the reactor goes to sleep.
+SIGNALS_ELSEWHERE = """
+import signal, threading
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+"""
+
+IDLE_ELSEWHERE = (
+    SIGNALS_ELSEWHERE
+    + """
+import eventlib
+
+proc = eventlib.spawn(eventlib.sleep, 3600)
+eventlib.spawn(print, "ready", flush=True)
+print(f"stopped by {eventlib.serve_forever(proc).name}", flush=True)
+"""
+)
+
+SLOW_CLEANUP_ELSEWHERE = (
+    SIGNALS_ELSEWHERE
+    + """
+import eventlib
+
+def main():
+    try:
+        eventlib.spawn(print, "ready", flush=True)
+        eventlib.sleep(3600)
+    finally:
+        print("stopping slowly", flush=True)
+        eventlib.sleep(3600)
+
+eventlib.run(main)
+"""
+)
+
 JOINED_REACTOR = """
 from eventlib.twistedutil import join_reactor
 from twisted.internet import reactor
@@ -110,7 +149,12 @@ class Program:
         self.process.send_signal(signum)
 
     def finish(self):
-        out, err = self.process.communicate(timeout=30)
+        try:
+            out, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+            pytest.fail(f"the program did not end within 30 s; stdout: {out!r}; stderr: {err!r}")
         return self.process.returncode, out, err
 
     def kill(self):
@@ -177,6 +221,75 @@ def test_second_sigint_during_shutdown_interrupts(program):
     code, _out, err = running.finish()
     assert code != 0
     assert "KeyboardInterrupt" in err
+
+
+def test_signal_taken_by_another_thread_stops_at_once(program):
+    """A signal the main thread's poll never sees still stops an idle program at once."""
+    running = program(IDLE_ELSEWHERE)
+    running.expect_line("ready")
+    running.send(signal.SIGTERM)
+    code, out, err = running.finish()
+    assert code == 0, err
+    assert out.splitlines() == ["stopped by SIGTERM"]
+
+
+def test_second_signal_taken_by_another_thread_interrupts_at_once(program):
+    """The loop wakes for a signal through the whole stop: a second SIGINT interrupts it."""
+    running = program(SLOW_CLEANUP_ELSEWHERE)
+    running.expect_line("ready")
+    running.send(signal.SIGTERM)
+    running.expect_line("stopping slowly")
+    running.send(signal.SIGINT)
+    code, _out, err = running.finish()
+    assert code != 0
+    assert "KeyboardInterrupt" in err
+
+
+def _open_fds():
+    return {path.name for path in Path("/proc/self/fd").iterdir()}
+
+
+def _current_wakeup_fd():
+    fd = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(fd)
+    return fd
+
+
+def test_wakeup_descriptor_only_while_serving(virtual_clock):
+    """serve_forever sets a wake-up descriptor while it serves, then removes it and its pipe."""
+    seen = []
+    fds_before = _open_fds()
+
+    def target():
+        seen.append(_current_wakeup_fd())
+        eventlib.sleep(1)
+
+    assert _current_wakeup_fd() == -1
+    serve_forever(eventlib.spawn(target))
+    assert seen[0] != -1
+    assert _current_wakeup_fd() == -1
+    assert _open_fds() == fds_before
+
+
+def test_wakeup_descriptor_already_set_is_left_alone(virtual_clock):
+    """A wake-up descriptor someone else set (Twisted's, asyncio's) stays theirs throughout."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    seen = []
+    try:
+        signal.set_wakeup_fd(write_end)
+
+        def target():
+            seen.append(_current_wakeup_fd())
+            eventlib.sleep(1)
+
+        serve_forever(eventlib.spawn(target))
+        assert seen == [write_end]
+        assert _current_wakeup_fd() == write_end
+    finally:
+        signal.set_wakeup_fd(-1)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_serve_forever_returns_none_when_target_ends(virtual_clock):
