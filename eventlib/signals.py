@@ -185,34 +185,29 @@ def _signals_wake_the_loop(hub: Hub) -> Iterator[None]:
     already set, whoever set it reads it in the loop: it is left alone.
     """
     read_end, write_end = os.pipe()
-    os.set_blocking(read_end, False)
-    os.set_blocking(write_end, False)
     try:
+        os.set_blocking(read_end, False)
+        os.set_blocking(write_end, False)
         previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-    except BaseException:
-        os.close(read_end)
-        os.close(write_end)
-        raise
-    if previous != -1:
-        signal.set_wakeup_fd(previous)
-        os.close(read_end)
-        os.close(write_end)
-        yield
-        return
+        if previous != -1:
+            signal.set_wakeup_fd(previous)
+            yield
+            return
 
-    def drain(_descriptor: object) -> None:
-        try:
-            while os.read(read_end, 512):
+        def drain(_descriptor: object) -> None:
+            try:
+                while os.read(read_end, 512):
+                    pass
+            except BlockingIOError:
                 pass
-        except BlockingIOError:
-            pass
 
-    descriptor = hub.add_descriptor(read_end, read=drain)
-    try:
-        yield
+        descriptor = hub.add_descriptor(read_end, read=drain)
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(-1)
+            hub.remove_descriptor(descriptor)
     finally:
-        signal.set_wakeup_fd(-1)
-        hub.remove_descriptor(descriptor)
         os.close(read_end)
         os.close(write_end)
 
