@@ -157,6 +157,13 @@ class Program:
             pytest.fail(f"the program did not end within 30 s; stdout: {out!r}; stderr: {err!r}")
         return self.process.returncode, out, err
 
+    def stop_cleanly(self, signum):
+        """Send ``signum``; the program must exit with 0. Returns its stdout lines."""
+        self.send(signum)
+        code, out, err = self.finish()
+        assert code == 0, err
+        return out.splitlines()
+
     def kill(self):
         if self.process.poll() is None:
             self.process.kill()
@@ -181,10 +188,7 @@ def test_serve_forever_stops_the_tree_on_signal(program, signum):
     """SIGTERM or SIGINT stops the supervisor's children in reverse start order, then returns."""
     running = program(SUPERVISED)
     running.expect_line("ready")
-    running.send(signum)
-    code, out, err = running.finish()
-    assert code == 0, err
-    assert out.splitlines() == [
+    assert running.stop_cleanly(signum) == [
         "second stopped",
         "first stopped",
         f"stopped by {signum.name}; supervisor dead: True",
@@ -195,20 +199,18 @@ def test_run_kills_main_on_signal_and_returns_none(program):
     """run(main): a signal kills main, whose finally block runs, and run returns None."""
     running = program(RUN_MAIN)
     running.expect_line("ready")
-    running.send(signal.SIGINT)
-    code, out, err = running.finish()
-    assert code == 0, err
-    assert out.splitlines() == ["main cleaned up", "run returned None"]
+    assert running.stop_cleanly(signal.SIGINT) == ["main cleaned up", "run returned None"]
 
 
 def test_serve_forever_in_a_proc_under_join_reactor(program):
     """Run mode 1: serve_forever in a proc inside reactor.run() stops its target on SIGTERM."""
     running = program(JOINED_REACTOR)
     running.expect_line("ready")
-    running.send(signal.SIGTERM)
-    code, out, err = running.finish()
-    assert code == 0, err
-    assert out.splitlines() == ["worker stopped", "stopped by SIGTERM", "reactor stopped"]
+    assert running.stop_cleanly(signal.SIGTERM) == [
+        "worker stopped",
+        "stopped by SIGTERM",
+        "reactor stopped",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -232,10 +234,7 @@ def test_signal_taken_by_another_thread_stops_at_once(program):
     """A signal the main thread's poll never sees still stops an idle program at once."""
     running = program(IDLE_ELSEWHERE)
     running.expect_line("ready")
-    running.send(signal.SIGTERM)
-    code, out, err = running.finish()
-    assert code == 0, err
-    assert out.splitlines() == ["stopped by SIGTERM"]
+    assert running.stop_cleanly(signal.SIGTERM) == ["stopped by SIGTERM"]
 
 
 def _open_fds():
