@@ -419,19 +419,42 @@ def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     """A header line not remembered: its (name, value) if the name was seen before, the
     line holds no bare CR or LF and the value passes the check the careful path makes of
     it (:data:`_VALIDATORS`); else None. Remembered when short (a good line stays good),
-    unless it is a Via."""
-    name, colon, value = line.partition(b":")
-    long = _NAMES.get(name)
-    # find() and not `in`: see _has_headers.
-    if long is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
-        return None
-    value = value.strip()
-    rule = _VALIDATORS.get(long)
-    if rule is not None:
-        check, varying = rule
-        if check(value) if varying is None else _remembered(check, value, varying):
+    unless it is a Via.
+
+    A Via, From or To line that differs from a good one only in the token after its
+    last ``;branch=`` or ``;tag=`` (a new one per transaction or dialog) is good too
+    (see :func:`_remembered`): it is read from :data:`_VARYING_LINES`, unchecked.
+    """
+    cut = line.rfind(b"=") + 1
+    known = _VARYING_LINES.get(line[:cut]) if cut else None
+    token = line[cut:]
+    # The parameter's value must end the line: a token, so no white space, CR or LF.
+    if known is not None and (
+        token.isalnum() or (token and not token.translate(None, _TOKEN_BYTES))
+    ):
+        long, start = known
+        header = (long, line[start:])
+    else:
+        name, colon, value = line.partition(b":")
+        long = _NAMES.get(name)
+        # find() and not `in`: see _has_headers.
+        if long is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
             return None
-    header = (long, value)
+        stripped = value.strip()
+        rule = _VALIDATORS.get(long)
+        if rule is not None:
+            check, varying = rule
+            if check(stripped) if varying is None else _remembered(check, stripped, varying):
+                return None
+            if (
+                varying
+                and line.endswith(varying, 0, cut)
+                and len(line) <= _LINE_REMEMBERED
+                # Good whatever token ends it only if the value before the parameter is.
+                and _VERDICTS.get((check, stripped.rpartition(varying)[0])) == ""
+            ):
+                _remember_varying(line, cut, long, len(line) - len(stripped))
+        header = (long, stripped)
     # A Via line names its transaction (its branch is unique, RFC 3261 §8.1.1.7): seen
     # again only in a retransmission, it would push out the lines that do repeat.
     if len(line) <= _LINE_REMEMBERED and long != b"via":
@@ -442,7 +465,20 @@ def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
     return header
 
 
+def _remember_varying(line: bytes, cut: int, long: bytes, start: int) -> None:
+    """Remember the good line ``line`` of header ``long`` (value from ``start``) up to
+    ``cut``, the ``=`` of its last ``;branch=`` or ``;tag=``, if a token ends it; bounded."""
+    token = line[cut:]
+    if not (token.isalnum() or (token and not token.translate(None, _TOKEN_BYTES))):
+        return  # not a token, or not at the end of the line: the lookup takes none such
+    if len(_VARYING_LINES) >= _LINES_LIMIT:
+        _VARYING_LINES.clear()  # peers choose the lines: keep it bounded
+    _VARYING_LINES[line[:cut]] = (long, start)
+
+
 _LINES: dict[bytes, tuple[bytes, bytes]] = {}
+_VARYING_LINES: dict[bytes, tuple[bytes, int]] = {}
+"""Line prefixes up to a last ``;branch=`` or ``;tag=`` -> (name, where the value starts)."""
 _LINES_LIMIT = 512
 _LINE_REMEMBERED = 200
 """Longer lines are not remembered (the memory stays within 512 short lines)."""

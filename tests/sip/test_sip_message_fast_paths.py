@@ -166,6 +166,42 @@ def test_remembered_verdict_is_the_full_verdict(kind, data, tag):
     assert message._remembered(check, value, varying) == check(value)  # and remembered
 
 
+_VARYING_LINE_KINDS = [("Via", ";branch=", _VIA_PIECES), ("From", ";tag=", _ADDRESS_PIECES),
+                       ("t", ";tag=", _ADDRESS_PIECES)]  # fmt: skip
+
+
+@given(
+    st.sampled_from(range(len(_VARYING_LINE_KINDS))),
+    st.data(),
+    st.sampled_from([":", ": ", " :\t"]),
+    st.text(_TOKEN_ALPHABET, min_size=1, max_size=6),
+    st.text(_TOKEN_ALPHABET + ' \t";<>,=\r\n', max_size=6),
+)
+def test_a_line_read_from_its_varying_prefix_is_read_as_in_full(
+    kind, data, separator, first_tag, tag
+):
+    """A Via, From or To line answered by the memory of a good line that differed only in
+    its last ;branch= or ;tag= value is what reading it in full gives."""
+    parse_message(request())  # the header names seen once
+    name, varying, pieces = _VARYING_LINE_KINDS[kind]
+    rest = data.draw(st.lists(st.sampled_from(pieces), max_size=6).map("".join))
+    head = f"{name}{separator}{rest}{varying}"
+    message._new_line(f"{head}{first_tag}".encode())  # an earlier call's line
+    line = f"{head}{tag}".encode()
+    answered = message._new_line(line)
+    for memory in (message._LINES, message._VARYING_LINES, message._VERDICTS):
+        memory.clear()
+    assert answered == message._new_line(line)
+
+
+def test_the_varying_lines_remembered_are_bounded():
+    """Peers choose the lines: the memory of line prefixes is cleared at its limit."""
+    parse_message(request())  # the header names seen once
+    for number in range(message._LINES_LIMIT + 10):
+        assert message._new_line(b"From: <sip:%d@h>;tag=%d" % (number, number)) is not None
+    assert 0 < len(message._VARYING_LINES) <= message._LINES_LIMIT
+
+
 def test_a_token_tag_does_not_make_a_good_address_bad():
     """The property _remembered rests on, for a sipp From: the tagged value is good too."""
     assert message._one_address_problem(b"sipp <sip:sipp@127.0.0.1:5061>") == ""
