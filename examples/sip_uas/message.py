@@ -436,10 +436,11 @@ def _new_line(line: bytes) -> tuple[bytes, bytes] | None:
         header = (long, line[start:])
     else:
         name, colon, value = line.partition(b":")
-        long = _NAMES.get(name)
+        named = _NAMES.get(name)
         # find() and not `in`: see _has_headers.
-        if long is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
+        if named is None or not colon or line.find(b"\r") >= 0 or line.find(b"\n") >= 0:
             return None
+        long = named
         stripped = value.strip()
         rule = _VALIDATORS.get(long)
         if rule is not None:
