@@ -38,7 +38,10 @@ Two more measurements of the eventlib UAS alone:
   each is a difference over N: N INVITEs built and parsed minus N built; the
   requests of N calls built and served minus the same built and none served (hash
   seed fixed; T1 of a minute, so no retransmission timer fires however slowly
-  valgrind runs); and the instructions per call over UDP of the default run;
+  valgrind runs); of those, eventlib's own part: N sessions without SIP, each
+  started by a DynamicSupervisor as the UAS starts them, taking two messages
+  with a timeout each and ending; and the instructions per call over UDP of
+  the default run;
 * ``--soak [SECONDS]`` (not part of the default run): sipp at ``--soak-rate``
   calls/s for two minutes, the UAS's RSS printed every five seconds, then
   the first, peak and last values and the growth over the second half.
@@ -407,6 +410,9 @@ def _instructions_worker(what: str, count: int, build: str) -> None:
             for data in invites:
                 parse_message(data)
         return
+    if what in ("session", "session-base"):
+        _serve_bare_sessions(50 + count if what == "session" else 50)
+        return
     with open(os.devnull, "w") as null:  # noqa: PTH123 - a text stream for PrintLogger
         configure_logging(logging.WARNING, null)
 
@@ -445,6 +451,52 @@ def _instructions_worker(what: str, count: int, build: str) -> None:
         server.stop()
 
 
+def _serve_bare_sessions(calls: int) -> None:
+    """The eventlib part of ``calls`` calls, without SIP: a DynamicSupervisor starts one
+    transient session per call as the UAS does (``start_child_nowait``, its failure linked),
+    and each session takes two messages with a timeout (the ACK within Timer H, the BYE
+    within the session timeout) and ends; sessions are driven 200 at a time."""
+    import eventlib  # noqa: PLC0415 - the worker's imports stay out of the parent
+    from eventlib.mailbox import Mailbox  # noqa: PLC0415
+    from eventlib.supervisor import ChildSpec, DynamicSupervisor  # noqa: PLC0415
+
+    ended = 0
+
+    def serve(mailbox: Mailbox) -> None:
+        mailbox.receive(None, 32.0)
+        mailbox.receive(None, 300.0)
+
+    def session_ended(_proc: eventlib.Proc) -> None:
+        nonlocal ended
+        ended += 1
+
+    def start(mailbox: Mailbox) -> eventlib.Proc:
+        proc = eventlib.Proc(name="session")
+        proc.run(serve, mailbox)
+        proc.link(session_ended)
+        return proc
+
+    sessions = DynamicSupervisor(
+        ChildSpec("session", start=start, restart="transient", shutdown=1.0),
+        max_children=100_000,
+        name="sessions",
+    )
+    for first in range(0, calls, 200):
+        mailboxes = [Mailbox(32) for _ in range(min(200, calls - first))]
+        for mailbox in mailboxes:
+            sessions.start_child_nowait(mailbox).link_exception(print)
+        eventlib.sleep(0)  # the supervisor starts them, then they wait
+        for message in ("ACK", "BYE"):
+            for mailbox in mailboxes:
+                mailbox.put(message)
+            eventlib.sleep(0)
+        while ended < first + len(mailboxes):
+            eventlib.sleep(0)
+    if ended != calls:
+        raise RuntimeError(f"{ended} of {calls} sessions ended")
+    sessions.stop()
+
+
 def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str] | None:
     """Instructions per INVITE parse, and per call on each build (callgrind; the compiled
     build's count is the reason it was skipped when it cannot run); None without valgrind."""
@@ -477,6 +529,10 @@ def instructions(parses: int = 2000, calls: int = 500) -> dict[str, float | str]
     for build in builds:
         name = f"instructions per call ({build})"
         counts[name] = (count("call", calls, build) - count("call-base", calls, build)) / calls
+        name = f"of which eventlib's supervised session, without SIP ({build})"
+        counts[name] = (
+            count("session", calls, build) - count("session-base", calls, build)
+        ) / calls
     sipp = shutil.which("sipp")
     if sipp is None:
         counts["instructions per call over UDP"] = "skipped: sipp is not installed"
@@ -657,7 +713,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--instructions-worker",
-        choices=("build", "parse", "call", "call-base"),
+        choices=("build", "parse", "call", "call-base", "session", "session-base"),
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--n", type=int, help="run_all.py --quick: calls per log-cost run")
