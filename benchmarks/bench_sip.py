@@ -91,12 +91,13 @@ def free_udp_port() -> int:
 
 def use_build(build: str) -> str:
     """Import eventlib of ``build`` ("pure": this checkout; "compiled": ``make compiled``'s
-    tree) in this process, the example staying this checkout's; return its version line.
+    tree, or this checkout when it is that tree) in this process, the example staying this
+    checkout's; return its version line.
 
     Raises:
         SystemExit: the compiled tree is missing or stale, or the other build was imported.
     """
-    if build == "compiled":
+    if build == "compiled" and not any((ROOT / "eventlib").rglob("*.so")):
         _, why_not = harness.compiled_script(__file__)
         if why_not:
             raise SystemExit(f"the compiled build cannot run: {why_not}")
