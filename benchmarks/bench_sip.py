@@ -65,6 +65,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,6 @@ def _log_cost_worker(level: str, calls: int, build: str) -> None:
     import structlog  # noqa: PLC0415
 
     version = use_build(build)
-    import eventlib  # noqa: PLC0415
     from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
     from examples.sip_uas.message import build_request  # noqa: PLC0415
     from examples.sip_uas.server import SipServer  # noqa: PLC0415
@@ -312,8 +312,7 @@ def _log_cost_worker(level: str, calls: int, build: str) -> None:
             began = time.process_time()
             for data in invites:
                 server.handle(data, endpoint, peer)
-            while Endpoint.invite_oks < target:
-                eventlib.sleep(0)
+            _turn_until(lambda: Endpoint.invite_oks, target, "INVITEs answered")
             for pair in rest:
                 ack, bye = pair.split(b"|")
                 server.handle(ack, endpoint, peer)
@@ -403,7 +402,6 @@ def _instructions_worker(what: str, count: int, build: str) -> None:
     import logging  # noqa: PLC0415 - the worker's imports stay out of the parent
 
     use_build(build)
-    import eventlib  # noqa: PLC0415
     from examples.sip_uas.__main__ import configure_logging  # noqa: PLC0415
     from examples.sip_uas.message import parse_message  # noqa: PLC0415
     from examples.sip_uas.server import SipServer  # noqa: PLC0415
@@ -444,8 +442,7 @@ def _instructions_worker(what: str, count: int, build: str) -> None:
             target = Endpoint.invite_oks + len(batch)
             for invite, _, _ in batch:
                 server.handle(invite, endpoint, peer)
-            while Endpoint.invite_oks < target:
-                eventlib.sleep(0)
+            _turn_until(lambda: Endpoint.invite_oks, target, "INVITEs answered")
             for _, ack, bye in batch:
                 server.handle(ack, endpoint, peer)
                 server.handle(bye, endpoint, peer)
@@ -453,6 +450,23 @@ def _instructions_worker(what: str, count: int, build: str) -> None:
         if server.stats.completed != len(messages):
             raise RuntimeError(f"{server.stats.completed} of {len(messages)} calls completed")
         server.stop()
+
+
+def _turn_until(count: Callable[[], int], goal: int, what: str, turns: int = 1_000) -> None:
+    """Give the hub turns until ``count()`` reaches ``goal``; a batch needs a few turns,
+    so ``turns`` of them without it mean some of its work never ends: raise, not spin.
+
+    Raises:
+        RuntimeError: ``count()`` is still short of ``goal`` after ``turns`` turns.
+    """
+    import eventlib  # noqa: PLC0415 - the build use_build chose
+
+    for _turn in range(turns):
+        if count() >= goal:
+            return
+        eventlib.sleep(0)
+    if count() < goal:
+        raise RuntimeError(f"{what}: {count()} of {goal} after {turns} turns")
 
 
 def _serve_bare_sessions(calls: int) -> None:
@@ -494,12 +508,7 @@ def _serve_bare_sessions(calls: int) -> None:
             for mailbox in mailboxes:
                 mailbox.put(message)
             eventlib.sleep(0)
-        for _turn in range(100):  # a few turns end them all: more means some never will
-            if ended == first + len(mailboxes):
-                break
-            eventlib.sleep(0)
-        else:
-            raise RuntimeError(f"{ended} of {first + len(mailboxes)} sessions ended")
+        _turn_until(lambda: ended, first + len(mailboxes), "sessions ended")
     sessions.stop()
 
 
