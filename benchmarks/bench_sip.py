@@ -98,7 +98,7 @@ def use_build(build: str) -> str:
     Raises:
         SystemExit: the compiled tree is missing or stale, or the other build was imported.
     """
-    if build == "compiled" and not any((ROOT / "eventlib").rglob("*.so")):
+    if build == "compiled" and not harness.has_compiled_modules(ROOT):
         _, why_not = harness.compiled_script(__file__)
         if why_not:
             raise SystemExit(f"the compiled build cannot run: {why_not}")

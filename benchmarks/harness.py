@@ -30,6 +30,11 @@ def with_compiled(libraries: tuple[str, ...]) -> tuple[str, ...]:
     )
 
 
+def has_compiled_modules(tree: Path) -> bool:
+    """Whether the eventlib package in ``tree`` has compiled modules beside its sources."""
+    return any((tree / "eventlib").rglob("*.so"))
+
+
 def compiled_script(script: str) -> tuple[str | None, str]:
     """The compiled tree's copy of ``script``, or None and the reason it cannot run.
 
@@ -40,7 +45,7 @@ def compiled_script(script: str) -> tuple[str | None, str]:
     package = COMPILED_TREE / "eventlib"
     if not package.is_dir():
         return None, "not built (make compiled)"
-    if not any(package.rglob("*.so")):
+    if not has_compiled_modules(COMPILED_TREE):
         return None, f"no compiled modules in {COMPILED_TREE}"
     here = REPO_ROOT / "eventlib"
     for source in here.rglob("*.py"):
