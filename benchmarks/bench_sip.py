@@ -508,7 +508,7 @@ def _serve_bare_sessions(calls: int) -> None:
             for mailbox in mailboxes:
                 mailbox.put(message)
             eventlib.sleep(0)
-        _turn_until(lambda: ended, first + len(mailboxes), "sessions ended")
+        _turn_until(lambda: ended, first + len(mailboxes), "sessions ended", turns=100)
     sessions.stop()
 
 
